@@ -1,0 +1,145 @@
+"""The `intel` command line: each command parses options, calls one intel function, echoes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from intel.cli_feeds import feeds
+from intel.cliutil import _engine, _settings, handle_errors, parse_day
+from intel.config import load_settings
+from intel.errors import IntelError
+
+
+@click.group()
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="INTEL_DATA_DIR",
+              help="Directory of the store (env INTEL_DATA_DIR; default data/store).")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+@click.version_option(package_name="intel")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, verbose: int) -> None:
+    """intel: follow the AI-infrastructure race in news feeds, with citations."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        ctx.obj = {"settings": load_settings(data_dir=data_dir)}
+    except IntelError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+@click.pass_context
+@handle_errors
+def init(ctx: click.Context) -> None:
+    """Create the store (idempotent) and say where it is."""
+    _engine(ctx)
+    click.echo(f"store ready: {_settings(ctx).db_url}")
+
+
+@cli.command("ingest")
+@click.argument("urls", nargs=-1)
+@click.option("--full-text/--no-full-text", default=None,
+              help="Fetch the article page of summary-only items (env INTEL_FETCH_FULL_TEXT).")
+@click.pass_context
+@handle_errors
+def ingest_cmd(ctx: click.Context, urls: tuple[str, ...], full_text: bool | None) -> None:
+    """Fetch every subscribed feed (or the URLs given) and store new articles."""
+    from dataclasses import replace
+
+    from intel.ingest import ingest
+
+    settings = _settings(ctx)
+    if full_text is not None:
+        settings = replace(settings, fetch_full_text=full_text)
+    engine = _engine(ctx)
+    with _progress("ingesting") as on_feed:
+        report = ingest(engine, settings, list(urls) or None, on_feed=on_feed)
+    _echo_report(report)
+
+
+def _echo_report(report) -> None:  # type: ignore[no-untyped-def]
+    for url, error in report.failures:
+        click.echo(f"  failed  {url}: {error}", err=True)
+    for url, problem in report.warnings:
+        click.echo(f"  warning {url}: {problem}", err=True)
+    click.echo(report.summary())
+
+
+class _progress:
+    """A rich progress bar over feeds, advanced by ingest's per-feed callback."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __enter__(self) -> Callable[..., None]:
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True, disable=not sys.stderr.isatty())
+        self.bar.start()
+        self.task = self.bar.add_task(self.label, total=None)
+
+        def on_feed(feed: Any, outcome: Any, counts: Any) -> None:
+            self.bar.advance(self.task)
+            self.bar.update(self.task, description=f"{self.label} {feed.title or feed.url}"[:70])
+
+        return on_feed
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Only articles published before this date (YYYY-MM-DD).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+@click.pass_context
+@handle_errors
+def export_cmd(ctx: click.Context, fmt: str, since: str | None, until: str | None,
+               output: Path | None) -> None:
+    """Write one record per article (fields: see README 'Export format')."""
+    from intel.export import iter_records, write_records
+
+    start, end = parse_day(since, "--since"), parse_day(until, "--until")
+    engine = _engine(ctx)
+    records = iter_records(engine, since=start, until=end)
+    if output:
+        with output.open("w", encoding="utf-8", newline="") as fh:
+            n = write_records(records, fh, fmt)
+        click.echo(f"wrote {n} records to {output}", err=True)
+    else:
+        write_records(records, sys.stdout, fmt)
+
+
+@cli.command()
+@click.pass_context
+@handle_errors
+def demo(ctx: click.Context) -> None:
+    """Ingest the bundled offline sample into a fresh demo store and show what it holds."""
+    from dataclasses import replace
+
+    from intel.demo import run_demo
+    from intel.store import count_articles, list_feeds
+
+    settings = _settings(ctx)
+    if ctx.parent is None or ctx.parent.params.get("data_dir") is None:
+        settings = replace(settings, data_dir=Path("data/demo"))
+    with _progress("demo") as on_feed:
+        engine, reports = run_demo(settings, on_feed=on_feed)
+    click.echo(f"demo store: {settings.db_url}")
+    click.echo(f"first pass:  {reports[0].summary()}")
+    click.echo(f"second pass: {reports[1].summary()}")
+    for feed in list_feeds(engine):
+        err = f"  ({feed.last_error})" if feed.last_error else ""
+        click.echo(f"  {feed.health:7} {feed.items_total:4} articles  {feed.title or feed.url}{err}")
+    click.echo(f"{count_articles(engine)} articles stored. Try: intel --data-dir {settings.data_dir} "
+               "export --format csv | head")
+
+
+cli.add_command(feeds)

@@ -1,0 +1,38 @@
+"""Ordered, named schema migrations recorded in a `_migrations` table.
+
+m001 creates the tables of the current models; each later change to the schema is a new
+function (m002_add_x: ALTER TABLE ...) appended to MIGRATIONS, never an edit of an old one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, text
+from sqlmodel import SQLModel
+
+
+def m001_initial(conn: Connection) -> None:
+    """Create every table and index of the first schema."""
+    SQLModel.metadata.create_all(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial]
+
+
+def migrate(conn: Connection) -> list[str]:
+    """Apply the migrations not yet recorded; return the names applied (idempotent)."""
+    conn.execute(text("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"))
+    done = {row[0] for row in conn.execute(text("SELECT name FROM _migrations"))}
+    applied = []
+    for step in MIGRATIONS:
+        if step.__name__ in done:
+            continue
+        step(conn)
+        conn.execute(
+            text("INSERT INTO _migrations (name, applied_at) VALUES (:n, :t)"),
+            {"n": step.__name__, "t": datetime.now(UTC).isoformat()},
+        )
+        applied.append(step.__name__)
+    return applied

@@ -1,0 +1,49 @@
+"""Shared fixtures: a temp data dir for every test, a real loopback HTTP server, a store."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from httpserver import TestServer  # noqa: E402
+
+from intel.config import Settings, load_settings  # noqa: E402
+from intel.store import open_store  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REALFEEDS = Path(__file__).resolve().parents[2] / "shared" / "realfeeds"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point every test at its own data dir; clear INTEL_* settings from the environment."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("INTEL_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("INTEL_DATA_DIR", str(tmp_path / "store"))
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[TestServer]:
+    """One real HTTP server on 127.0.0.1 for the session; tests add their own paths."""
+    with TestServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a temp store with short timeouts, so failure tests stay quick."""
+    return load_settings(env={}, data_dir=tmp_path / "store", http_timeout=2.0)
+
+
+@pytest.fixture
+def engine(settings: Settings):  # type: ignore[no-untyped-def]
+    """A freshly migrated SQLite store in the temp data dir."""
+    return open_store(settings)
