@@ -71,9 +71,18 @@ def _money(m: re.Match[str]) -> Amount | None:
     return Amount(m.group(0).strip(), m.start(), m.end(), round(value), "USD")
 
 
+VAGUE_MONEY = re.compile(r"(?P<mult>tens of |hundreds of )?(?P<scale>billions|millions|trillions) of "
+                         r"(?P<cur>dollars|euros|pounds)", re.I)
+
+
 def find_amounts(text: str) -> list[Amount]:
     """Every money, power, chip-count and role-count figure in the text, in order."""
     found: list[Amount] = []
+    for m in VAGUE_MONEY.finditer(text):  # "hundreds of billions of dollars": an order of magnitude
+        mult = {"tens of ": 20, "hundreds of ": 200}.get((m.group("mult") or "").lower(), 2)
+        scale = SCALE[m.group("scale").lower().rstrip("s")]
+        rate = {"dollars": 1.0, "euros": 1.08, "pounds": 1.27}[m.group("cur").lower()]
+        found.append(Amount(m.group(0), m.start(), m.end(), round(mult * scale * rate), "USD"))
     for m in MONEY.finditer(text):
         amount = _money(m)
         if amount:

@@ -31,6 +31,7 @@ SIGNALS = {
     "chips": _rx(r"GPUs?", r"chips?", r"accelerators?", r"TPUs?", r"Blackwell", r"Hopper", r"Rubin",
                  r"H[12]00s?", r"H20s?", r"GB[23]00s?", r"MI\d{3}\w*", r"Trainium\w*", r"Ascend",
                  r"semiconductors?", r"wafers?", r"fabs?", r"foundry", r"superchips?", r"processors",
+                 r"graphics processing units", r"memory", r"DRAM", r"Instinct",
                  r"export (?:licen[cs]es?|controls?)", r"HBM", r"memory chips"),
     "power": _rx(r"power purchase", r"PPAs?", r"electricity", r"nuclear", r"reactors?", r"SMRs?",
                  r"gas turbines?", r"turbines", r"hydropower", r"hydro", r"solar", r"wind (?:farm|power)",
@@ -44,10 +45,13 @@ SIGNALS = {
                         r"buy (?:cloud|computing|compute)", r"cloud provider"),
     "datacenter": _rx(r"data[- ]?cent(?:er|re)s?", r"datacent(?:er|re)s?", r"campus(?:es)?", r"facility",
                       r"facilities", r"hyperscale", r"colocation", r"AI factor(?:y|ies)", r"supercomputers?",
-                      r"clusters?", r"server farms?", r"buildings?", r"sites?", r"capacity"),
+                      r"clusters?", r"superclusters?", r"server farms?", r"buildings?", r"sites?", r"capacity",
+                      r"come online", r"go live", r"came online", r"first phase", r"construction",
+                      r"(?:AI|artificial-intelligence) (?:center|centre|hub)", r"cable landing station"),
     "investment": _rx(r"invest(?:s|ed|ing|ment|ments)?", r"capex", r"capital[- ]expenditures?",
                       r"capital spending", r"spend(?:s|ing)?", r"funding", r"financing", r"raise[sd]?",
-                      r"fund(?:s|ed)?", r"debt", r"equity", r"stake", r"acquir\w+", r"acquisition",
+                      r"fund(?:s|ed)?", r"funders?", r"backers?", r"debt", r"equity", r"commitment",
+                      r"pledge[sd]?", r"budget\w*", r"stake", r"acquir\w+", r"acquisition",
                       r"buy(?:s|ing)? (?:a|the) \w+ (?:stake|company|firm)"),
     "expansion": _rx(r"regions?", r"expand(?:s|ed|ing)? (?:into|to)", r"enter(?:s|ed|ing)?",
                      r"launch(?:es|ed)? in", r"for Countries", r"AI Zone", r"new markets?",
@@ -88,8 +92,8 @@ STATUS = [
 ]
 UNIT_FOR = {"power": "MW", "chips": "chips", "hiring": "roles", "investment": "USD",
             "compute_deal": "USD", "datacenter": "MW", "partnership": "USD", "expansion": "USD"}
-PRONOUN_SUBJECT = _rx(r"it", r"the company", r"the firm", r"the group", r"the startup", r"the lab",
-                      r"the developer", r"the operator", r"the company's", r"its")
+QUOTE_OR_OPINION = _rx(r"analysts?", r"investors (?:are|were|worr\w+|fear\w*|watch\w*)", r"critics", r"questioned", r"cautioned", r"skeptic\w*",
+                       r"sceptic\w*", r"opinion", r"wrote on", r"argued")
 
 
 @dataclass(frozen=True)
@@ -127,18 +131,20 @@ def classify(text: str) -> str | None:
     units = {a.unit for a in amounts}
     if hits["hiring"] and ("roles" in units or re.search(r"\bhir(?:e|es|ed|ing)\b|recruit", text, re.I)):
         return "hiring"
-    if hits["compute_deal"]:
+    invest_verb = re.search(r"\binvest\w*|\bcapex\b|capital[- ]expenditure|capital spending|\bspend\w*|"
+                            r"\bfunding\b|\bfinancing\b|\braise[sd]?\b|\bfunders?\b", text, re.I)
+    if invest_verb and "USD" in units and not re.search(r"\b(?:buy|provide|rent|offtake|contract)\b", text, re.I):
+        return "investment"
+    if hits["compute_deal"] and re.search(r"\b(?:buy\w*|provid\w+|suppl\w+|rent\w*|contract\w*|agree\w*|"
+                                         r"deal|offtake|commit\w*|sign\w*|use|access|purchas\w+|"
+                                         r"earmark\w*|lease\w*)\b", text, re.I):
         return "compute_deal"
     if hits["chips"] and ("chips" in units or re.search(r"\b(?:buy|bought|purchas|order|suppl|sell|sale|"
                                                         r"export|ship|deploy|use|offtake)", text, re.I)):
         return "chips"
     if hits["power"] and not hits["datacenter"] or hits["power"] >= 2:
         return "power"
-    invest_verb = re.search(r"\binvest\w*|\bcapex\b|capital[- ]expenditure|capital spending|\bspend\w*|"
-                            r"\bfunding\b|\bfinancing\b|\braise[sd]?\b", text, re.I)
-    if invest_verb and "USD" in units:
-        return "investment"
-    if hits["datacenter"]:
+    if hits["datacenter"] or "MW" in units:
         return "datacenter"
     if hits["expansion"]:
         return "expansion"
@@ -173,18 +179,36 @@ def pick_amount(text: str, claim_type: str) -> Amount | None:
     return amounts[0]
 
 
-def actors(sent: Span, labs: list[LabRef]) -> list[LabRef]:
-    """Labs that do the action: grammatical subjects (and their conjuncts), else the first lab."""
+PROJECT_NOUNS = {"facility", "site", "campus", "project", "phase", "cluster", "building", "plant",
+                 "center", "centre", "construction", "capacity", "expansion", "company", "firm",
+                 "group", "startup", "venture", "developer", "operator", "build-out", "buildout",
+                 "programme", "program", "hub", "factory", "supercomputer", "deployment", "it", "they",
+                 "supercluster", "system", "first", "second", "third", "gigawatt", "megawatts",
+                 "gigawatts", "portion", "rest", "remainder", "facilities", "sites", "campuses"}
+
+
+def actors(sent: Span, labs: list[LabRef]) -> tuple[list[LabRef], bool]:
+    """Labs that do the action, and whether the subject refers back to an earlier actor.
+
+    Grammatical subjects (and their conjuncts) act; "it", "the company" or "the campus" as subject
+    points back to the article's current actor; a lab that only modifies a noun ("Nvidia chips")
+    does not act.
+    """
     subjects = []
     for ref in labs:
         span = sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")
-        if span is None:
-            continue
-        if any(_in_subject(tok) for tok in span):
+        if span is not None and any(_in_subject(tok) for tok in span):
             subjects.append(ref)
     if subjects:
-        return _unique(subjects)
-    return labs[:1]
+        return _unique(subjects), False
+    subject_heads = [t for t in sent if t.dep_ in {"nsubj", "nsubjpass"} and t.head.dep_ == "ROOT"]
+    if any(t.lower_ in PROJECT_NOUNS for t in subject_heads):
+        return [], True
+    for ref in labs:
+        span = sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")
+        if span is not None and span.root.dep_ not in {"compound", "poss", "pobj", "amod", "nmod"}:
+            return [ref], False
+    return [], False
 
 
 def _in_subject(tok) -> bool:  # type: ignore[no-untyped-def]
@@ -211,28 +235,55 @@ def _unique(refs: list[LabRef]) -> list[LabRef]:
     return out
 
 
+_NEWS_DAY = re.compile(r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|"
+                       r"this (?:week|month|year)|-year|\byears?\b|months?\b|decade", re.I)
+_PAST_TIME = re.compile(r"\b(?:19\d{2}|20\d{2})\b|last (?:year|month|week)|earlier|ago|january|february|"
+                        r"march|april|may|june|july|august|september|october|november|december", re.I)
+
+
+def is_background(sent: Span, year: int | None) -> bool:
+    """Completed past actions told as background ("In 2021 AWS opened its Jakarta region")."""
+    verb = sent.root
+    if verb.lemma_ in {"say", "tell", "announce", "report", "add"} or verb.lower_ in {"said", "told"}:
+        verb = next((c for c in verb.children if c.dep_ == "ccomp"), verb)
+    past = verb.tag_ == "VBD" or (verb.tag_ == "VBN" and any(c.lower_ == "had" for c in verb.children))
+    if not past or re.search(r"\b(?:will|plans?|expects?|intends?|to be|would|is due)\b", sent.text):
+        return False
+    for ent in sent.ents:
+        words = ent.text
+        if ent.label_ != "DATE" or not _PAST_TIME.search(words) or _NEWS_DAY.search(words) and not \
+                re.search(r"last|earlier|ago", words, re.I):
+            continue
+        years = [int(y) for y in re.findall(r"\b(19\d{2}|20\d{2})\b", words)]
+        if years and year and all(y >= year for y in years):
+            continue
+        return True
+    return False
+
+
 def sentence_claims(
-    sent: Span, labs: list[LabRef], country: str | None, fallback_actor: str | None
+    sent: Span, labs: list[LabRef], country: str | None, fallback_actor: str | None,
+    year: int | None = None,
 ) -> list[Claim]:
     """The claims one sentence makes (empty when it makes none)."""
-    text = sent.text
+    text = sent.text.strip()
+    if not text or text[0] in "\"“‘'" or QUOTE_OR_OPINION.search(text):
+        return []  # quoted speech and opinion are commentary, not claims
     claim_type = classify(text)
-    if claim_type is None:
+    if claim_type is None or is_background(sent, year):
         return []
-    doers = actors(sent, labs)
+    doers, refers_back = actors(sent, labs)
     names = [d.name for d in doers]
+    if not names and refers_back and fallback_actor:
+        names = [fallback_actor]
     if not names:
-        first_words = text[:40]
-        if fallback_actor and PRONOUN_SUBJECT.search(first_words) or fallback_actor and not labs:
-            names = [fallback_actor]
-        else:
-            return []
+        return []
     others = [ref.name for ref in labs if ref.name not in names]
     amount = pick_amount(text, claim_type)
     status = status_of(text)
     start, end = sent.start_char, sent.end_char
     return [
-        Claim(lab=name, type=claim_type, evidence=text, start=start, end=end,
+        Claim(lab=name, type=claim_type, evidence=sent.text, start=start, end=end,
               counterparty=others[0] if others else None, country=country, status=status,
               amount=amount.text if amount else None, value=amount.value if amount else None,
               unit=amount.unit if amount else None)

@@ -60,6 +60,47 @@ def ingest_cmd(ctx: click.Context, urls: tuple[str, ...], full_text: bool | None
     with _progress("ingesting") as on_feed:
         report = ingest(engine, settings, list(urls) or None, on_feed=on_feed)
     _echo_report(report)
+    if settings.extract_on_ingest:
+        _run_extract(engine, settings, rebuild=False)
+
+
+def _run_extract(engine, settings, rebuild: bool) -> None:  # type: ignore[no-untyped-def]
+    from intel.annotate import annotate
+
+    with _progress("extracting") as on_feed:
+        report = annotate(engine, settings, rebuild=rebuild, on_batch=lambda done, total: on_feed(
+            type("B", (), {"title": f"{done}/{total} articles", "url": ""}), None, None))
+    click.echo(report.summary())
+
+
+@cli.command("extract")
+@click.option("--rebuild", is_flag=True, help="Re-extract every article (after the gazetteer or rules change).")
+@click.pass_context
+@handle_errors
+def extract_cmd(ctx: click.Context, rebuild: bool) -> None:
+    """Extract labs, countries and claims from articles not yet extracted (or all with --rebuild)."""
+    _run_extract(_engine(ctx), _settings(ctx), rebuild)
+
+
+@cli.command("labs")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+@handle_errors
+def labs_cmd(ctx: click.Context, as_json: bool) -> None:
+    """Companies found acting in AI infrastructure that the gazetteer does not know yet."""
+    from intel.cliutil import echo_json
+    from intel.store import new_lab_counts
+
+    rows = new_lab_counts(_engine(ctx))
+    if as_json:
+        echo_json([{"name": name, "articles": n} for name, n in rows])
+        return
+    if not rows:
+        click.echo("no unknown companies found (every actor is in models/labs.jsonl)")
+    for name, n in rows:
+        click.echo(f"{n:4} articles  {name}")
+    if rows:
+        click.echo("to adopt one, add a line for it to models/labs.jsonl and run `intel extract --rebuild`")
 
 
 def _echo_report(report) -> None:  # type: ignore[no-untyped-def]
@@ -123,10 +164,9 @@ def export_cmd(ctx: click.Context, fmt: str, since: str | None, until: str | Non
 def demo(ctx: click.Context) -> None:
     """Ingest the bundled offline sample into a fresh demo store and show what it holds."""
     from dataclasses import replace
-
-    from intel.demo import run_demo
     from itertools import islice
 
+    from intel.demo import run_demo
     from intel.store import count_articles, iter_articles, list_feeds
 
     settings = _settings(ctx)
@@ -134,6 +174,8 @@ def demo(ctx: click.Context) -> None:
         settings = replace(settings, data_dir=Path("data/demo"))
     with _progress("demo") as on_feed:
         engine, reports = run_demo(settings, on_feed=on_feed)
+    if settings.extract_on_ingest:
+        _run_extract(engine, settings, rebuild=False)
     click.echo(f"demo store: {settings.db_url}")
     click.echo(f"first pass:  {reports[0].summary()}")
     click.echo(f"second pass: {reports[1].summary()}")

@@ -33,6 +33,12 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(f"invalid database URL: {exc}") from None
         except OperationalError as exc:
             raise click.ClickException(f"database error: {exc.orig}") from None
+        except BrokenPipeError:  # `intel export | head`: the reader left; not an error
+            import os
+            import sys
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except OSError as exc:
             raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".strip()) from None
 

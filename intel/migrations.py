@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 from sqlmodel import SQLModel
 
 
@@ -18,7 +18,16 @@ def m001_initial(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial]
+def m002_extraction(conn: Connection) -> None:
+    """Mentions and claims tables, and the article's extractor version (pending extraction)."""
+    SQLModel.metadata.create_all(conn)  # creates only the tables that are missing
+    columns = {c["name"] for c in inspect(conn).get_columns("article")}
+    if "extracted_with" not in columns:
+        conn.execute(text("ALTER TABLE article ADD COLUMN extracted_with VARCHAR"))
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_article_extracted_with ON article (extracted_with)"))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial, m002_extraction]
 
 
 def migrate(conn: Connection) -> list[str]:

@@ -23,7 +23,7 @@ def main() -> None:
     gold = load_gold(args.gold)
     ex = Extractor()
     t0 = time.perf_counter()
-    predicted = ex.extract_many([a["text"] for a in gold])
+    predicted = ex.extract_many([a["text"] for a in gold], [int(a["published"][:4]) for a in gold])
     elapsed = time.perf_counter() - t0
     report = evaluate(gold, predicted, ex.labs)
     print(f"gold set: {len(gold)} articles, {sum(len(a['claims']) for a in gold)} claims ({args.gold.name})")

@@ -27,7 +27,7 @@ def test_open_is_idempotent(settings):
     engine = open_store(settings)
     assert [f.url for f in list_feeds(engine)] == ["https://a.example/feed"]
     con = sqlite3.connect(settings.data_dir / "intel.db")
-    assert con.execute("SELECT name FROM _migrations").fetchall() == [("m001_initial",)]
+    assert con.execute("SELECT name FROM _migrations").fetchall() == [("m001_initial",), ("m002_extraction",)]
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
