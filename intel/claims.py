@@ -90,6 +90,9 @@ STATUS = [
     ("announced", _rx(r"announc\w+", r"unveil\w*", r"signed", r"agreed", r"said", r"struck", r"committed",
                       r"awarded", r"secured", r"selected", r"chose")),
 ]
+STRONG_POWER = re.compile(r"\b(?:secur\w+|suppl\w+|buy\w*|bought|purchas\w+|deliver\w*|provid\w+|sign\w+)\b"
+                          r".{0,40}?\b(?:power|electricity|energy)\b(?! (?:of|for) (?:AI|its|the) "
+                          r"(?:chips|GPUs|models))", re.I)
 UNIT_FOR = {"power": "MW", "chips": "chips", "hiring": "roles", "investment": "USD",
             "compute_deal": "USD", "datacenter": "MW", "partnership": "USD", "expansion": "USD"}
 QUOTE_OR_OPINION = _rx(r"analysts?", r"investors (?:are|were|worr\w+|fear\w*|watch\w*)", r"critics", r"questioned", r"cautioned", r"skeptic\w*",
@@ -142,7 +145,7 @@ def classify(text: str) -> str | None:
     if hits["chips"] and ("chips" in units or re.search(r"\b(?:buy|bought|purchas|order|suppl|sell|sale|"
                                                         r"export|ship|deploy|use|offtake)", text, re.I)):
         return "chips"
-    if hits["power"] and not hits["datacenter"] or hits["power"] >= 2:
+    if hits["power"] and not hits["datacenter"] or hits["power"] >= 2 or STRONG_POWER.search(text):
         return "power"
     if hits["datacenter"] or "MW" in units:
         return "datacenter"
