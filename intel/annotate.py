@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -10,7 +11,7 @@ from functools import lru_cache
 from sqlalchemy import Engine
 
 from intel.config import Settings
-from intel.store import count_pending, pending_articles, save_extractions
+from intel.store import count_articles, count_pending, pending_articles, save_extractions
 
 log = logging.getLogger("intel.annotate")
 
@@ -50,27 +51,42 @@ def annotate(
     settings: Settings,
     rebuild: bool = False,
     on_batch: Callable[[int, int], None] | None = None,
+    chunk: int = 64,
 ) -> AnnotateReport:
-    """Extract labs, countries and claims for pending articles (or all, with rebuild); idempotent."""
+    """Extract labs, countries and claims for pending articles (or all, with rebuild); idempotent.
+
+    Results are written every `chunk` articles, each chunk in one transaction, so an interrupted
+    run keeps what it finished and the next run picks up the rest.
+    """
     version = extractor_version()
-    total = count_pending(engine, version) if not rebuild else None
+    total = count_articles(engine) if rebuild else count_pending(engine, version)
     report = AnnotateReport()
-    extractor = None
-    for batch in pending_articles(engine, version, rebuild=rebuild):
-        extractor = extractor or get_extractor(settings.spacy_model)
-        results = extractor.extract_many([a.text or a.title for a in batch],
-                                         [a.published.year if a.published else None for a in batch])
-        rows = []
-        for article, ext in zip(batch, results, strict=True):
-            mentions = [asdict(m) for m in ext.mentions]
-            claims = [asdict(c) for c in ext.claims]
-            rows.append((int(article.id or 0), mentions, claims))
-            report.mentions += len(mentions)
-            report.claims += len(claims)
-            report.new_labs += sum(1 for m in ext.mentions if not m.known)
-        save_extractions(engine, rows, version)
-        report.articles += len(batch)
-        if on_batch:
-            on_batch(report.articles, total or report.articles)
+    if not total:
+        return report
+    extractor = get_extractor(settings.spacy_model)
+    processes = settings.extract_processes or (min(2, os.cpu_count() or 1) if total >= 400 else 1)
+    items = ((a.text or a.title, a.published.year if a.published else None, int(a.id or 0))
+             for batch in pending_articles(engine, version, rebuild=rebuild) for a in batch)
+    rows: list[tuple[int, list[dict], list[dict]]] = []  # type: ignore[type-arg]
+    for ext, article_id in extractor.extract_stream(items, n_process=processes):
+        mentions = [asdict(m) for m in ext.mentions]
+        claims = [asdict(c) for c in ext.claims]
+        rows.append((article_id, mentions, claims))
+        report.mentions += len(mentions)
+        report.claims += len(claims)
+        report.new_labs += sum(1 for m in ext.mentions if not m.known)
+        if len(rows) == chunk:
+            _flush(engine, rows, version, report, on_batch, total)
+    _flush(engine, rows, version, report, on_batch, total)
     log.info(report.summary())
     return report
+
+
+def _flush(engine, rows, version, report, on_batch, total) -> None:  # type: ignore[no-untyped-def]
+    if not rows:
+        return
+    save_extractions(engine, rows, version)
+    report.articles += len(rows)
+    rows.clear()
+    if on_batch:
+        on_batch(report.articles, total)

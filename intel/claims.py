@@ -247,7 +247,7 @@ _PAST_TIME = re.compile(r"\b(?:19\d{2}|20\d{2})\b|last (?:year|month|week)|earli
 def is_background(sent: Span, year: int | None) -> bool:
     """Completed past actions told as background ("In 2021 AWS opened its Jakarta region")."""
     verb = sent.root
-    if verb.lemma_ in {"say", "tell", "announce", "report", "add"} or verb.lower_ in {"said", "told"}:
+    if verb.lower_ in {"said", "says", "told", "announced", "reported", "added"}:
         verb = next((c for c in verb.children if c.dep_ == "ccomp"), verb)
     past = verb.tag_ == "VBD" or (verb.tag_ == "VBN" and any(c.lower_ == "had" for c in verb.children))
     if not past or re.search(r"\b(?:will|plans?|expects?|intends?|to be|would|is due)\b", sent.text):

