@@ -29,9 +29,9 @@ POWER = re.compile(rf"(?P<num>{_NUM})(?:\s|-)?(?P<unit>gigawatts?|megawatts?|GW|
 COUNT_WORDS = {"tens of thousands": 20_000, "hundreds of thousands": 200_000, "thousands": 2_000,
                "millions": 2_000_000, "hundreds": 200}
 CHIPS = re.compile(
-    rf"(?P<num>{_NUM})(?:\s?(?P<scale>million|thousand))?\s+(?:[A-Z][\w-]*\s+){{0,3}}"
+    rf"(?P<num>{_NUM})(?:\s?(?P<scale>million|thousand))?\s+(?:of (?:its |the |their )?)?(?:(?-i:[A-Z0-9][\w-]*)\s+){{0,4}}"
     r"(?P<what>GPUs?|chips?|accelerators?|TPUs?|processors|servers|superchips?|XPUs?)\b"
-    r"|(?P<words>tens of thousands|hundreds of thousands|thousands|millions)\s+of\s+(?:[A-Z][\w-]*\s+){0,3}"
+    r"|(?P<words>tens of thousands|hundreds of thousands|thousands|millions)\s+of\s+(?:(?-i:[A-Z0-9][\w-]*)\s+){0,4}"
     r"(?:GPUs?|chips?|accelerators?|TPUs?|processors|superchips?)",
     re.I,
 )

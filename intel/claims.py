@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from intel.amounts import Amount, find_amounts
+from intel.detector import load_detector
 
 if TYPE_CHECKING:
     from spacy.tokens import Span
 
-CLAIM_RULES = "rules.v1"
+CLAIM_RULES = "rules.v2+tfidf-lr.v1"
 TYPES = ("datacenter", "compute_deal", "chips", "power", "investment", "hiring", "expansion",
          "partnership")
 
@@ -31,7 +32,7 @@ SIGNALS = {
     "chips": _rx(r"GPUs?", r"chips?", r"accelerators?", r"TPUs?", r"Blackwell", r"Hopper", r"Rubin",
                  r"H[12]00s?", r"H20s?", r"GB[23]00s?", r"MI\d{3}\w*", r"Trainium\w*", r"Ascend",
                  r"semiconductors?", r"wafers?", r"fabs?", r"foundry", r"superchips?", r"processors",
-                 r"graphics processing units", r"memory", r"DRAM", r"Instinct",
+                 r"graphics processing units", r"memory", r"DRAM", r"Instinct", r"servers",
                  r"export (?:licen[cs]es?|controls?)", r"HBM", r"memory chips"),
     "power": _rx(r"power purchase", r"PPAs?", r"electricity", r"nuclear", r"reactors?", r"SMRs?",
                  r"gas turbines?", r"turbines", r"hydropower", r"hydro", r"solar", r"wind (?:farm|power)",
@@ -127,7 +128,7 @@ class Claim:
 
 def classify(text: str) -> str | None:
     """The claim type a sentence's wording points to, or None when it states no infra action."""
-    if not ACTION.search(text) or COMMENTARY.search(text):
+    if COMMENTARY.search(text):
         return None
     hits = {t: len(rx.findall(text)) for t, rx in SIGNALS.items()}
     amounts = find_amounts(text)
@@ -135,15 +136,21 @@ def classify(text: str) -> str | None:
     if hits["hiring"] and ("roles" in units or re.search(r"\bhir(?:e|es|ed|ing)\b|recruit", text, re.I)):
         return "hiring"
     invest_verb = re.search(r"\binvest\w*|\bcapex\b|capital[- ]expenditure|capital spending|\bspend\w*|"
-                            r"\bfunding\b|\bfinancing\b|\braise[sd]?\b|\bfunders?\b", text, re.I)
+                            r"\bfunding\b|\bfinanc\w+|\braise[sd]?\b|\braising\b|\bfunders?\b|\bcommit\w*|"
+                            r"\bpledg\w+|\btakeover\b|\bacqui\w+|\bbackstop\w*|\bdebt\b|\bstake\b", text, re.I)
     if invest_verb and "USD" in units and not re.search(r"\b(?:buy|provide|rent|offtake|contract)\b", text, re.I):
         return "investment"
     if hits["compute_deal"] and re.search(r"\b(?:buy\w*|provid\w+|suppl\w+|rent\w*|contract\w*|agree\w*|"
                                          r"deal|offtake|commit\w*|sign\w*|use|access|purchas\w+|"
                                          r"earmark\w*|lease\w*)\b", text, re.I):
         return "compute_deal"
-    if hits["chips"] and ("chips" in units or re.search(r"\b(?:buy|bought|purchas|order|suppl|sell|sale|"
-                                                        r"export|ship|deploy|use|offtake)", text, re.I)):
+    chip_trade = re.search(r"\b(?:buy|bought|purchas|order|suppl|sell|sold|sale|export|ship|deliver|"
+                           r"offtake|acquir|procur|licen[cs]|install|deploy)", text, re.I)
+    builds = hits["datacenter"] and re.search(r"\b(?:build\w*|built|construct\w*|house\w*|brought online|"
+                                              r"switched on|opened|launch\w*|operat\w+|develop\w*)\b", text, re.I)
+    if hits["chips"] and re.search(r"\b(?:us(?:e|es|ing)|access|rent\w*)\b[^.]{0,30}\b\w+'s\b", text):
+        return "compute_deal"  # using another company's chips is buying compute from it
+    if hits["chips"] and (chip_trade or "chips" in units and not builds):
         return "chips"
     if hits["power"] and not hits["datacenter"] or hits["power"] >= 2 or STRONG_POWER.search(text):
         return "power"
@@ -211,7 +218,11 @@ def actors(sent: Span, labs: list[LabRef]) -> tuple[list[LabRef], bool]:
         span = sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")
         if span is not None and span.root.dep_ not in {"compound", "poss", "pobj", "amod", "nmod"}:
             return [ref], False
-    return [], False
+    for ref in labs:  # "AWS's plan to invest", "Yotta's data center": the owner acts
+        span = sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")
+        if span is not None and span.root.dep_ == "poss":
+            return [ref], False
+    return [], True
 
 
 def _in_subject(tok) -> bool:  # type: ignore[no-untyped-def]
@@ -264,16 +275,41 @@ def is_background(sent: Span, year: int | None) -> bool:
     return False
 
 
+def claim_type_of(sent: Span, text: str, year: int | None) -> str | None:
+    """The sentence's claim type, or None when it states no infrastructure action or plan.
+
+    With the trained detector (models/claim_detector.json) it decides whether the sentence is a
+    claim and the rules give the type (the detector's guess where they find none); without it
+    the rules decide alone.
+    """
+    if not text or text[0] in "\"“‘'":
+        return None  # quoted speech is commentary
+    detector = load_detector()
+    if detector is None:
+        if QUOTE_OR_OPINION.search(text) or is_background(sent, year):
+            return None
+        has_verb = any(t.tag_.startswith("VB") or t.tag_ == "MD" for t in sent)
+        return classify(text) if has_verb else None
+    probability = detector.probability(text)
+    if probability < detector.threshold * 0.8 or is_background(sent, year):
+        return None
+    rule_type = classify(text)
+    if probability >= detector.threshold:
+        return rule_type or detector.guess_type(text)
+    # just under the threshold, the rules must agree that it is a claim
+    if rule_type and not QUOTE_OR_OPINION.search(text):
+        return rule_type
+    return None
+
+
 def sentence_claims(
     sent: Span, labs: list[LabRef], country: str | None, fallback_actor: str | None,
     year: int | None = None,
 ) -> list[Claim]:
     """The claims one sentence makes (empty when it makes none)."""
     text = sent.text.strip()
-    if not text or text[0] in "\"“‘'" or QUOTE_OR_OPINION.search(text):
-        return []  # quoted speech and opinion are commentary, not claims
-    claim_type = classify(text)
-    if claim_type is None or is_background(sent, year):
+    claim_type = claim_type_of(sent, text, year)
+    if claim_type is None:
         return []
     doers, refers_back = actors(sent, labs)
     names = [d.name for d in doers]

@@ -107,14 +107,27 @@ def test_amounts(text, value, unit):
     assert (amount.value, amount.unit) == (value, unit)
 
 
-def test_quality_floors_on_gold_set(ex):
-    gold = load_gold(FIXTURES / "gold" / "articles.jsonl")
+def _report(ex, name):
+    gold = load_gold(FIXTURES / "gold" / name)
     predicted = ex.extract_many([a["text"] for a in gold], [int(a["published"][:4]) for a in gold])
-    rep = evaluate(gold, predicted, ex.labs)
-    assert rep.labs.f1 >= 0.94
-    assert rep.countries.f1 >= 0.94
-    assert rep.claim_sentences.recall >= 0.75 and rep.claim_sentences.precision >= 0.70
-    assert rep.type_accuracy >= 0.75
     for art, ext in zip(gold, predicted, strict=True):
         for c in ext.claims:
             assert art["text"][c.start:c.end] == c.evidence
+    return evaluate(gold, predicted, ex.labs)
+
+
+def test_quality_floors_on_held_out_set(ex):
+    """heldout.jsonl was labelled separately and is not used to train the detector or tune rules."""
+    rep = _report(ex, "heldout.jsonl")
+    assert rep.labs.f1 >= 0.93
+    assert rep.countries.f1 >= 0.90
+    assert rep.claim_sentences.recall >= 0.75 and rep.claim_sentences.precision >= 0.78
+    assert rep.type_accuracy >= 0.75
+
+
+def test_quality_floors_on_training_set(ex):
+    """articles.jsonl trains the claim detector and tuned the rules: its floors guard regressions."""
+    rep = _report(ex, "articles.jsonl")
+    assert rep.labs.f1 >= 0.94 and rep.countries.f1 >= 0.94
+    assert rep.claim_sentences.recall >= 0.90 and rep.claim_sentences.precision >= 0.90
+    assert rep.type_accuracy >= 0.78
