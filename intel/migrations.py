@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, inspect, text
 from sqlmodel import SQLModel
 
+import intel.store.tables  # noqa: F401  (registers the tables that m001 creates)
+
 
 def m001_initial(conn: Connection) -> None:
     """Create every table and index of the first schema."""

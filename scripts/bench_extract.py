@@ -13,7 +13,6 @@ import random
 import resource
 import time
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 from intel.config import ROOT, SAMPLE_DIR
 from intel.extract import Extractor

@@ -11,8 +11,8 @@ import argparse
 import json
 from pathlib import Path
 
-from intel.detector import DETECTOR_PATH, _TOKEN, normalize
-from intel.extract import build_nlp, blank_dateline
+from intel.detector import _TOKEN, DETECTOR_PATH, normalize
+from intel.extract import blank_dateline, build_nlp
 from intel.quality import _overlap, load_gold
 
 ROOT = Path(__file__).resolve().parents[1]

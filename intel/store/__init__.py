@@ -1,0 +1,35 @@
+"""The store: SQLite (or another SQLAlchemy database) is the source of truth.
+
+Only this package and `intel.migrations` open sessions or write SQL; everything else calls the
+functions re-exported here. Every other store (the vector index) is a cache rebuilt from it.
+"""
+
+from intel.store.articles import (
+    count_articles,
+    finish_run,
+    iter_articles,
+    known_hashes,
+    save_fetch,
+    start_run,
+)
+from intel.store.engine import open_store
+from intel.store.facts import count_pending, facts_for, new_lab_counts, pending_articles, save_extractions
+from intel.store.feeds import add_feeds, list_feeds, remove_feeds
+from intel.store.tables import (
+    Article,
+    ArticleDraft,
+    Claim,
+    Feed,
+    FetchOutcome,
+    IngestRun,
+    Mention,
+    SaveCounts,
+    utcnow,
+)
+
+__all__ = [
+    "Article", "ArticleDraft", "Claim", "Feed", "FetchOutcome", "IngestRun", "Mention", "SaveCounts",
+    "add_feeds", "count_articles", "count_pending", "facts_for", "finish_run", "iter_articles",
+    "known_hashes", "list_feeds", "new_lab_counts", "open_store", "pending_articles", "remove_feeds",
+    "save_extractions", "save_fetch", "start_run", "utcnow",
+]
