@@ -238,3 +238,39 @@ def test_updated_item_replaces_in_place(server, engine, settings):
     assert (report.new, report.updated) == (0, 1)
     assert "10,000 GPUs" in next(a.text for a in _articles(engine) if a.guid == "gw-2")
     assert count_articles(engine) == 3
+
+
+def test_reads_keep_working_while_ingest_writes(server, engine, settings):
+    import threading
+
+    from intel.store import iter_articles
+
+    body = (FEEDS / "good.xml").read_text()
+    urls = []
+    for n in range(30):
+        items = "".join(
+            f"<item><title>Feed {n} item {i}</title><guid>c{n}-{i}</guid><link>https://c.example/{n}/{i}</link>"
+            f"<description>Story {i} of feed {n} about a {i} MW campus.</description></item>" for i in range(60))
+        urls.append(server.add(f"/concurrent/{n}.xml", Route(body=body.replace("</channel>", items + "</channel>")
+                                                            .encode(), delay=0.05)))
+    _subscribe(engine, *urls)
+    errors: list[Exception] = []
+    done = threading.Event()
+
+    def reader() -> None:
+        while not done.is_set():
+            try:
+                count_articles(engine)
+                list(iter_articles(engine, batch=50))[:10]
+            except Exception as exc:  # any "database is locked" would land here
+                errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    report = ingest(engine, settings)
+    done.set()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert report.new == 30 * 60 + 3
