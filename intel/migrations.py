@@ -29,7 +29,32 @@ def m002_extraction(conn: Connection) -> None:
         conn.execute(text("CREATE INDEX IF NOT EXISTS ix_article_extracted_with ON article (extracted_with)"))
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial, m002_extraction]
+def m003_passages(conn: Connection) -> None:
+    """Passages with embeddings, the article's indexed flag, and an FTS5 keyword index (SQLite)."""
+    SQLModel.metadata.create_all(conn)
+    columns = {c["name"] for c in inspect(conn).get_columns("article")}
+    if "indexed" not in columns:
+        conn.execute(text("ALTER TABLE article ADD COLUMN indexed BOOLEAN NOT NULL DEFAULT 0"))
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_article_indexed ON article (indexed)"))
+    if conn.dialect.name != "sqlite":
+        return  # keyword search falls back to LIKE elsewhere
+    for statement in FTS_SQL:
+        conn.execute(text(statement))
+
+
+FTS_SQL = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS passage_fts USING fts5("
+    "text, content='passage', content_rowid='id', tokenize='porter unicode61')",
+    "CREATE TRIGGER IF NOT EXISTS passage_ai AFTER INSERT ON passage BEGIN "
+    "INSERT INTO passage_fts(rowid, text) VALUES (new.id, new.text); END",
+    "CREATE TRIGGER IF NOT EXISTS passage_ad AFTER DELETE ON passage BEGIN "
+    "INSERT INTO passage_fts(passage_fts, rowid, text) VALUES ('delete', old.id, old.text); END",
+    "CREATE TRIGGER IF NOT EXISTS passage_au AFTER UPDATE OF text ON passage BEGIN "
+    "INSERT INTO passage_fts(passage_fts, rowid, text) VALUES ('delete', old.id, old.text); "
+    "INSERT INTO passage_fts(rowid, text) VALUES (new.id, new.text); END",
+]
+
+MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial, m002_extraction, m003_passages]
 
 
 def migrate(conn: Connection) -> list[str]:

@@ -63,12 +63,15 @@ def test_migration_from_first_schema(tmp_path):
     open_store(settings)
     con = sqlite3.connect(tmp_path / "old" / "intel.db")
     con.executescript("DROP TABLE claim; DROP TABLE mention; DROP INDEX ix_article_extracted_with;"
-                      "ALTER TABLE article DROP COLUMN extracted_with;"
-                      "DELETE FROM _migrations WHERE name = 'm002_extraction';")
+                      "ALTER TABLE article DROP COLUMN extracted_with; DROP TABLE passage_fts;"
+                      "DROP TABLE passage; DROP INDEX ix_article_indexed; ALTER TABLE article DROP COLUMN indexed;"
+                      "DELETE FROM _migrations WHERE name IN ('m002_extraction', 'm003_passages');")
     con.commit()
     con.close()
     engine = open_store(settings)
     assert _counts(engine) == (0, 0)
     con = sqlite3.connect(tmp_path / "old" / "intel.db")
     cols = {r[1] for r in con.execute("PRAGMA table_info(article)")}
-    assert "extracted_with" in cols
+    assert {"extracted_with", "indexed"} <= cols
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
+    assert {"passage", "passage_fts", "passage_ai", "passage_ad", "claim", "mention"} <= tables

@@ -7,7 +7,7 @@ import sqlite3
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-from intel.store import add_feeds, list_feeds, open_store
+from intel.store import add_feeds, list_feeds, open_store, remove_feeds
 
 
 def test_migrate_blank_matches_models(settings):
@@ -27,7 +27,8 @@ def test_open_is_idempotent(settings):
     engine = open_store(settings)
     assert [f.url for f in list_feeds(engine)] == ["https://a.example/feed"]
     con = sqlite3.connect(settings.data_dir / "intel.db")
-    assert con.execute("SELECT name FROM _migrations").fetchall() == [("m001_initial",), ("m002_extraction",)]
+    assert [r[0] for r in con.execute("SELECT name FROM _migrations")] == [
+        "m001_initial", "m002_extraction", "m003_passages"]
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -44,6 +45,24 @@ def test_foreign_keys_cascade(settings):
     assert remove_feeds(engine, ["https://b.example/feed"]) == 1
     con = sqlite3.connect(settings.data_dir / "intel.db")
     assert con.execute("SELECT COUNT(*) FROM article").fetchone()[0] == 0
+
+
+def test_fts_follows_passages(settings):
+    from sqlmodel import Session
+
+    from intel.store import Article, Passage, keyword_search, utcnow
+
+    engine = open_store(settings)
+    (feed,), _ = add_feeds(engine, [{"url": "https://f.example/feed"}])
+    with Session(engine) as s:
+        art = Article(feed_id=feed.id, title="t", published=utcnow(), content_hash="h2")
+        s.add(art)
+        s.flush()
+        s.add(Passage(article_id=art.id, start=0, end=30, text="Hydropower campus near Narvik"))
+        s.commit()
+    assert len(keyword_search(engine, "narvik hydropower", None, 5)) == 1
+    remove_feeds(engine, ["https://f.example/feed"])  # cascade delete must clear the FTS rows too
+    assert keyword_search(engine, "narvik", None, 5) == []
 
 
 def test_add_feeds_reports_known(settings):

@@ -15,6 +15,16 @@ from intel.store.articles import (
 from intel.store.engine import open_store
 from intel.store.facts import count_pending, facts_for, new_lab_counts, pending_articles, save_extractions
 from intel.store.feeds import add_feeds, list_feeds, remove_feeds
+from intel.store.passages import (
+    articles_to_index,
+    ids_checksum,
+    keyword_search,
+    passage_ids_checksum,
+    passage_ids_for_articles,
+    passage_vectors,
+    passages_by_ids,
+    save_passages,
+)
 from intel.store.tables import (
     Article,
     ArticleDraft,
@@ -23,6 +33,7 @@ from intel.store.tables import (
     FetchOutcome,
     IngestRun,
     Mention,
+    Passage,
     SaveCounts,
     utcnow,
 )
@@ -31,5 +42,7 @@ __all__ = [
     "Article", "ArticleDraft", "Claim", "Feed", "FetchOutcome", "IngestRun", "Mention", "SaveCounts",
     "add_feeds", "count_articles", "count_pending", "facts_for", "finish_run", "iter_articles",
     "known_hashes", "list_feeds", "new_lab_counts", "open_store", "pending_articles", "remove_feeds",
-    "save_extractions", "save_fetch", "start_run", "utcnow",
+    "save_extractions", "save_fetch", "start_run", "utcnow", "Passage", "articles_to_index",
+    "ids_checksum", "keyword_search", "passage_ids_checksum", "passage_ids_for_articles",
+    "passage_vectors", "passages_by_ids", "save_passages",
 ]

@@ -70,6 +70,7 @@ def _apply_update(row: Article, d: ArticleDraft) -> None:
                  "summary_only", "full_text", "link"):
         setattr(row, name, getattr(d, name))
     row.updated = d.updated or utcnow()
+    row.extracted_with, row.indexed = None, False  # changed text: extract and index again
 
 
 def save_fetch(engine: Engine, feed_id: int, outcome: FetchOutcome) -> SaveCounts:

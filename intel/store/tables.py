@@ -64,6 +64,19 @@ class Article(SQLModel, table=True):
     summary_only: bool = False
     full_text: bool = False  # text came from fetching the article page
     extracted_with: str | None = Field(default=None, index=True)  # extractor version; None = pending
+    indexed: bool = Field(default=False, index=True)  # passages cut and embedded for search
+
+
+class Passage(SQLModel, table=True):
+    """A run of whole sentences of an article, with its span and embedding (float32 bytes)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    start: int
+    end: int
+    text: str
+    embedding: bytes | None = None
+    model: str | None = None
 
 
 class Mention(SQLModel, table=True):

@@ -1,0 +1,188 @@
+"""The FAISS vector index: a rebuildable cache of the passage embeddings stored in the database.
+
+Inner product on normalised vectors is cosine similarity. Exact search (IndexFlatIP) below
+HNSW_FROM vectors; HNSW above it, where exact search gets slow. Ids are Passage ids (IndexIDMap2).
+meta.json records model, dimension, count, an id checksum and the index kind; `load_index`
+compares them with the database and rebuilds or catches up rather than return stale results.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine
+
+from intel.store import ids_checksum, passage_ids_checksum, passage_vectors
+
+log = logging.getLogger("intel.index")
+HNSW_FROM = 200_000
+
+
+@dataclass
+class VectorIndex:
+    """A FAISS index with its directory and metadata."""
+
+    directory: Path
+    model: str
+    index: Any = None
+    dim: int = 0
+
+    @property
+    def count(self) -> int:
+        return int(self.index.ntotal) if self.index is not None else 0
+
+    def ids(self) -> np.ndarray:
+        import faiss
+
+        if self.index is None:
+            return np.zeros(0, dtype=np.int64)
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+
+    def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Replace the contents with these vectors."""
+        import faiss
+
+        self.dim = int(vectors.shape[1]) if vectors.size else self.dim or 384
+        if len(ids) >= HNSW_FROM:
+            inner = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = 80
+            inner.hnsw.efSearch = 128
+        else:
+            inner = faiss.IndexFlatIP(self.dim)
+        self.index = faiss.IndexIDMap2(inner)
+        if len(ids):
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors (the index must exist)."""
+        if self.index is None:
+            self.build(ids, vectors)
+            return
+        if len(ids):
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(passage id, cosine) of the k nearest passages."""
+        if self.index is None or self.count == 0:
+            return []
+        scores, ids = self.index.search(np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32),
+                                        min(k, self.count))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def save(self) -> None:
+        """Write the index and meta.json (atomically: a crash leaves the old pair or the new)."""
+        import faiss
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self.directory / "passages.faiss.tmp"
+        faiss.write_index(self.index, str(tmp))
+        meta = {"model": self.model, "dim": self.dim, "count": self.count, "checksum": ids_checksum(self.ids()),
+                "kind": "hnsw" if self.count >= HNSW_FROM else "flat",
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        (self.directory / "meta.json.tmp").write_text(json.dumps(meta, indent=2))
+        tmp.replace(self.directory / "passages.faiss")
+        (self.directory / "meta.json.tmp").replace(self.directory / "meta.json")
+
+
+def index_dir(data_dir: Path) -> Path:
+    """Where the index lives: beside the database."""
+    return Path(data_dir) / "index"
+
+
+def rebuild_index(engine: Engine, data_dir: Path, model: str) -> VectorIndex:
+    """Build the index from the database's stored embeddings and save it."""
+    ids, vectors = passage_vectors(engine, model)
+    vi = VectorIndex(index_dir(data_dir), model)
+    vi.build(ids, vectors)
+    vi.save()
+    log.info("index rebuilt: %d passages", vi.count)
+    return vi
+
+
+def load_index(engine: Engine, data_dir: Path, model: str) -> tuple[VectorIndex, str]:
+    """The index, checked against the database; returns it with what was done (ok/caught up/rebuilt)."""
+    import faiss
+
+    directory = index_dir(data_dir)
+    meta_path, path = directory / "meta.json", directory / "passages.faiss"
+    db_count, db_checksum = passage_ids_checksum(engine, model)
+    if not path.exists() or not meta_path.exists():
+        return rebuild_index(engine, data_dir, model), "rebuilt (index missing)"
+    try:
+        meta = json.loads(meta_path.read_text())
+        vi = VectorIndex(directory, model, faiss.read_index(str(path)), int(meta["dim"]))
+    except (OSError, ValueError, KeyError, RuntimeError):
+        return rebuild_index(engine, data_dir, model), "rebuilt (index unreadable)"
+    if meta.get("model") != model:
+        return rebuild_index(engine, data_dir, model), f"rebuilt (model changed from {meta.get('model')})"
+    if vi.count == db_count and ids_checksum(vi.ids()) == db_checksum:
+        return vi, "ok"
+    have = set(vi.ids().tolist())
+    db_ids, vectors = passage_vectors(engine, model)
+    if have <= set(db_ids.tolist()):  # only additions missing (a crash after the DB commit)
+        missing = np.array([i not in have for i in db_ids.tolist()], dtype=bool)
+        vi.add(db_ids[missing], vectors[missing])
+        vi.save()
+        return vi, f"caught up ({int(missing.sum())} passages added)"
+    return rebuild_index(engine, data_dir, model), "rebuilt (index disagreed with the database)"
+
+
+def index_articles(
+    engine: Engine, data_dir: Path, model: str, on_batch: Any = None, batch: int = 64
+) -> tuple[int, int]:
+    """Cut and embed articles not yet indexed, store passages, update the index; (articles, passages).
+
+    The database commit comes first: a crash before the index is saved leaves passages the index
+    lacks, which `load_index` then catches up.
+    """
+    from intel.chunk import passage_spans
+    from intel.embed import get_embedder
+    from intel.store import articles_to_index, save_passages
+
+    vi, _ = load_index(engine, data_dir, model)
+    embedder = None
+    articles = passages = 0
+    for rows in articles_to_index(engine, batch):
+        embedder = embedder or get_embedder(model)
+        items, texts = [], []
+        for art in rows:
+            body = art.text or art.title
+            spans = [(a, b, body[a:b]) for a, b in passage_spans(body)]
+            items.append((int(art.id or 0), spans))
+            texts.extend(_embed_text(art.title, t) for _, _, t in spans)
+        vectors = embedder.encode(texts)
+        grouped, at = [], 0
+        for article_id, spans in items:
+            grouped.append((article_id, spans, vectors[at : at + len(spans)]))
+            at += len(spans)
+        saved = save_passages(engine, grouped, model)
+        stale = set(vi.ids().tolist()) & {i for i, _ in saved}
+        if stale:  # never expected: passage ids are not reused
+            vi.index.remove_ids(np.array(sorted(stale), dtype=np.int64))
+        if saved:
+            vi.add(np.array([i for i, _ in saved], dtype=np.int64), np.vstack([v for _, v in saved]))
+        articles += len(rows)
+        passages += len(saved)
+        if on_batch:
+            on_batch(articles, passages)
+    if articles:
+        vi, _ = load_index(engine, data_dir, model) if _dropped_rows(vi, engine, model) else (vi, "")
+        vi.save()
+    return articles, passages
+
+
+def _dropped_rows(vi: VectorIndex, engine: Engine, model: str) -> bool:
+    """True when passages were replaced (an updated article): the index then holds dead ids."""
+    count, _ = passage_ids_checksum(engine, model)
+    return vi.count != count
+
+
+def _embed_text(title: str, passage: str) -> str:
+    """The passage as embedded: with the headline, which carries the story's who and what."""
+    return f"{title}\n{passage}" if title and not passage.startswith(title[:40]) else passage

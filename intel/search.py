@@ -1,0 +1,224 @@
+"""Hybrid search with citations: BM25 (FTS5) and vectors (FAISS) fused by reciprocal rank.
+
+Filters (lab, country, claim type, source, dates) select candidate articles first, and both
+retrievers rank only within them, so a filtered query finds matching articles even when they rank
+low in the whole corpus (vector stores that filter after the nearest-neighbour step miss them).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, or_
+from sqlmodel import Session, col, select
+
+from intel.claims import TYPES
+from intel.errors import InputError
+from intel.store import (
+    Article,
+    Claim,
+    Feed,
+    Mention,
+    facts_for,
+    keyword_search,
+    passage_ids_for_articles,
+    passage_vectors,
+    passages_by_ids,
+)
+
+RRF_K = 60
+MAX_QUERY = 2000  # characters kept from a query; the rest adds nothing a model can use
+EXACT_BELOW = 50_000  # candidate passages scored exactly rather than through the index
+
+
+@dataclass
+class Filters:
+    """What a search is restricted to; empty lists and None mean no restriction."""
+
+    labs: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def active(self) -> bool:
+        return bool(self.labs or self.countries or self.types or self.sources or self.since or self.until)
+
+
+@dataclass
+class Hit:
+    """One article in the results, with the passage that best answers the query (the citation)."""
+
+    article_id: int
+    title: str
+    source: str
+    published: str
+    url: str | None
+    score: float
+    passage: str
+    start: int
+    end: int
+    labs: list[str]
+    countries: list[str]
+    claims: list[dict]  # type: ignore[type-arg]
+
+    def to_json(self) -> dict:  # type: ignore[type-arg]
+        """The stable JSON contract (see README 'Search output')."""
+        return {"article_id": self.article_id, "title": self.title, "source": self.source,
+                "published": self.published, "url": self.url, "score": round(self.score, 6),
+                "passage": {"text": self.passage, "start": self.start, "end": self.end},
+                "labs": self.labs, "countries": self.countries, "claims": self.claims}
+
+
+def check_query(query: str) -> str:
+    """The query trimmed and bounded, or InputError when it is empty."""
+    query = " ".join((query or "").split())
+    if not query:
+        raise InputError("empty query: say what to look for, e.g. intel search \"Anthropic compute deals\"")
+    return query[:MAX_QUERY]
+
+
+def resolve_filters(engine: Engine, filters: Filters) -> Filters:
+    """Canonical lab names and ISO codes for what the user typed; unknown values: closest match."""
+    from intel.gazetteer import load_labs, load_places
+
+    known_labs = {lab.name.lower(): lab.name for lab in load_labs()}
+    for lab in load_labs():
+        for alias in lab.aliases:
+            known_labs.setdefault(alias.lower(), lab.name)
+    with Session(engine) as s:
+        for key in s.exec(select(Mention.key).where(Mention.kind == "lab").distinct()).all():
+            known_labs.setdefault(key.lower(), key)
+    labs = [_pick(v, known_labs, "lab") for v in filters.labs]
+    places = {name.lower(): iso for name, (iso, strong) in load_places().names.items() if strong}
+    countries = []
+    for value in filters.countries:
+        code = value.strip().upper()
+        countries.append(code if len(code) == 2 and code in set(places.values()) else _pick(value, places, "country"))
+    for t in filters.types:
+        if t not in TYPES:
+            raise InputError(f"unknown claim type {t!r}; use one of: {', '.join(TYPES)}")
+    return Filters(labs, countries, filters.types, filters.sources, filters.since, filters.until)
+
+
+def _pick(value: str, known: dict[str, str], what: str) -> str:
+    hit = known.get(value.strip().lower())
+    if hit:
+        return hit
+    close = difflib.get_close_matches(value.strip().lower(), list(known), n=1, cutoff=0.6)
+    hint = f"; did you mean {known[close[0]]!r}?" if close else ""
+    raise InputError(f"unknown {what} {value!r}{hint}")
+
+
+def candidate_articles(engine: Engine, f: Filters) -> set[int] | None:
+    """Ids of articles that pass the filters (None when nothing is filtered)."""
+    if not f.active():
+        return None
+    with Session(engine) as s:
+        query = select(Article.id).join(Feed, col(Feed.id) == col(Article.feed_id))
+        if f.since:
+            query = query.where(Article.published >= f.since)
+        if f.until:
+            query = query.where(Article.published < f.until)
+        if f.sources:  # a source matches its feed's title or URL, case-insensitively
+            query = query.where(or_(*[col(Feed.title).ilike(f"%{x}%") | col(Feed.url).ilike(f"%{x}%")
+                                      for x in f.sources]))
+        ids = set(int(i) for i in s.exec(query).all())
+        if f.types:  # with --lab too: a claim of that type by that lab
+            claims = select(Claim.article_id).where(col(Claim.type).in_(f.types))
+            if f.labs:
+                claims = claims.where(col(Claim.lab).in_(f.labs))
+            ids &= set(int(i) for i in s.exec(claims).all())
+        if f.labs:
+            labs = select(Mention.article_id).where(Mention.kind == "lab", col(Mention.key).in_(f.labs))
+            ids &= set(int(i) for i in s.exec(labs).all())
+        if f.countries:
+            places = select(Mention.article_id).where(Mention.kind == "country", col(Mention.key).in_(f.countries))
+            ids &= set(int(i) for i in s.exec(places).all())
+    return ids
+
+
+def search(
+    engine: Engine, data_dir: Path, model: str, query: str, filters: Filters | None = None,
+    k: int = 10, mode: str = "hybrid",
+) -> list[Hit]:
+    """The k best articles for the query (hybrid, keyword or vector), grouped per article."""
+    query = check_query(query)
+    f = resolve_filters(engine, filters or Filters())
+    allowed = candidate_articles(engine, f)
+    if allowed is not None and not allowed:
+        return []
+    passage_ids = passage_ids_for_articles(engine, allowed) if allowed is not None else None
+    depth = max(50, k * 10)
+    rankings: list[list[tuple[int, float]]] = []
+    if mode in {"hybrid", "keyword"}:
+        rankings.append(keyword_search(engine, query, passage_ids, depth))
+    if mode in {"hybrid", "vector"}:
+        rankings.append(_vector_ranking(engine, data_dir, model, query, passage_ids, depth))
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (pid, _) in enumerate(ranking):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return _group(engine, fused, k)
+
+
+def _vector_ranking(
+    engine: Engine, data_dir: Path, model: str, query: str, passage_ids: set[int] | None, depth: int
+) -> list[tuple[int, float]]:
+    from intel.embed import get_embedder
+    from intel.index import load_index
+
+    vector = get_embedder(model).encode([query])[0]
+    if passage_ids is not None and len(passage_ids) <= EXACT_BELOW:
+        ids, matrix = passage_vectors(engine, model, sorted(passage_ids))
+        if not len(ids):
+            return []
+        scores = matrix @ vector
+        order = np.argsort(-scores)[:depth]
+        return [(int(ids[i]), float(scores[i])) for i in order]
+    index, _ = load_index(engine, data_dir, model)
+    if passage_ids is None:
+        return index.search(vector, depth)
+    found: list[tuple[int, float]] = []
+    wide = depth * 4
+    while not found and wide <= index.count * 2:  # widen until enough candidates survive the filter
+        found = [(i, s) for i, s in index.search(vector, wide) if i in passage_ids][:depth]
+        wide *= 4
+    return found
+
+
+def _group(engine: Engine, fused: dict[int, float], k: int) -> list[Hit]:
+    ranked = sorted(fused.items(), key=lambda kv: -kv[1])
+    passages = passages_by_ids(engine, [pid for pid, _ in ranked[: k * 20]])
+    best: dict[int, tuple[float, int]] = {}
+    for pid, score in ranked[: k * 20]:
+        p = passages.get(pid)
+        if p is not None and p.article_id not in best:
+            best[p.article_id] = (score, pid)
+        if len(best) == k:
+            break
+    facts = facts_for(engine, list(best))
+    hits = []
+    with Session(engine) as s:
+        for article_id, (score, pid) in best.items():
+            article = s.get(Article, article_id)
+            feed = s.get(Feed, article.feed_id) if article else None
+            if article is None or feed is None:
+                continue
+            p = passages[pid]
+            mentions, claims = facts.get(article_id, ([], []))
+            hits.append(Hit(
+                article_id=article_id, title=article.title, source=feed.title or feed.url,
+                published=article.published.strftime("%Y-%m-%dT%H:%M:%SZ"), url=article.url, score=score,
+                passage=p.text, start=p.start, end=p.end,
+                labs=list(dict.fromkeys(m.key for m in mentions if m.kind == "lab")),
+                countries=list(dict.fromkeys(m.key for m in mentions if m.kind == "country")),
+                claims=[{"type": c.type, "lab": c.lab, "country": c.country, "amount": c.amount,
+                         "evidence": c.evidence, "start": c.start, "end": c.end} for c in claims],
+            ))
+    return hits

@@ -1,0 +1,107 @@
+"""Passages: cut and embedded articles, keyword search (FTS5/BM25), vectors for the index."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+
+import numpy as np
+from sqlalchemy import Engine, text
+from sqlmodel import Session, col, delete, select
+
+from intel.store.tables import Article, Passage
+
+
+def articles_to_index(engine: Engine, batch: int = 64) -> Iterator[list[Article]]:
+    """Articles whose passages are missing or stale, in batches."""
+    last = 0
+    while True:
+        with Session(engine) as s:
+            query = select(Article).where(Article.indexed == False, col(Article.id) > last)  # noqa: E712
+            rows = list(s.exec(query.order_by(col(Article.id)).limit(batch)).all())
+        if not rows:
+            return
+        last = int(rows[-1].id or 0)
+        yield rows
+
+
+def save_passages(
+    engine: Engine, items: list[tuple[int, list[tuple[int, int, str]], np.ndarray]], model: str
+) -> list[tuple[int, np.ndarray]]:
+    """Replace the passages of these articles and mark them indexed; return (passage id, vector)."""
+    out: list[tuple[int, np.ndarray]] = []
+    with Session(engine) as s:
+        ids = [article_id for article_id, _, _ in items]
+        s.exec(delete(Passage).where(col(Passage.article_id).in_(ids)))  # type: ignore[call-overload]
+        rows = []
+        for article_id, spans, vectors in items:
+            for (start, end, body), vec in zip(spans, vectors, strict=True):
+                row = Passage(article_id=article_id, start=start, end=end, text=body,
+                              embedding=np.asarray(vec, dtype=np.float32).tobytes(), model=model)
+                s.add(row)
+                rows.append((row, vec))
+            article = s.get(Article, article_id)
+            if article is not None:
+                article.indexed = True
+        s.flush()
+        out = [(int(row.id or 0), vec) for row, vec in rows]
+        s.commit()
+    return out
+
+
+def passage_vectors(engine: Engine, model: str, ids: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, float32 matrix) of the passages embedded with `model` (all, or these ids)."""
+    with Session(engine) as s:
+        query = select(Passage.id, Passage.embedding).where(Passage.model == model)
+        if ids is not None:
+            query = query.where(col(Passage.id).in_(ids))
+        rows = s.exec(query.order_by(col(Passage.id))).all()
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+    matrix = np.vstack([np.frombuffer(blob, dtype=np.float32) for _, blob in rows])
+    return np.array([i for i, _ in rows], dtype=np.int64), matrix
+
+
+def passage_ids_checksum(engine: Engine, model: str) -> tuple[int, str]:
+    """How many passages carry `model` embeddings, and a checksum of their ids (index agreement)."""
+    with Session(engine) as s:
+        ids = s.exec(select(Passage.id).where(Passage.model == model).order_by(col(Passage.id))).all()
+    return len(ids), ids_checksum(np.array(ids, dtype=np.int64))
+
+
+def ids_checksum(ids: np.ndarray) -> str:
+    """A checksum of a set of ids, independent of their order."""
+    return hashlib.sha1(np.sort(ids.astype(np.int64)).tobytes()).hexdigest()
+
+
+def keyword_search(engine: Engine, query: str, passage_ids: set[int] | None, limit: int) -> list[tuple[int, float]]:
+    """(passage id, score) by BM25 over FTS5, best first; higher score is better."""
+    terms = [t for t in re.findall(r"\w+", query.lower()) if len(t) > 1][:32]
+    if not terms:
+        return []
+    match = " OR ".join(f'"{t}"' for t in terms)
+    sql = "SELECT rowid, bm25(passage_fts) FROM passage_fts WHERE passage_fts MATCH :q ORDER BY bm25(passage_fts)"
+    with engine.connect() as conn:
+        if passage_ids is None:
+            rows = conn.execute(text(sql + " LIMIT :n"), {"q": match, "n": limit}).all()
+        else:
+            rows = [r for r in conn.execute(text(sql), {"q": match}).all() if r[0] in passage_ids][:limit]
+    return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def passages_by_ids(engine: Engine, ids: list[int]) -> dict[int, Passage]:
+    """Passage rows by id."""
+    with Session(engine) as s:
+        return {int(p.id or 0): p for p in s.exec(select(Passage).where(col(Passage.id).in_(ids))).all()}
+
+
+def passage_ids_for_articles(engine: Engine, article_ids: set[int]) -> set[int]:
+    """Ids of every passage of these articles."""
+    out: set[int] = set()
+    ordered = sorted(article_ids)
+    with Session(engine) as s:
+        for i in range(0, len(ordered), 900):
+            query = select(Passage.id).where(col(Passage.article_id).in_(ordered[i : i + 900]))
+            out.update(int(x) for x in s.exec(query).all())
+    return out

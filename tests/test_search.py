@@ -1,0 +1,123 @@
+"""Hybrid search over the bundled sample: citations, filters before ranking, index upkeep, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import Session, select
+
+from intel.annotate import annotate
+from intel.cli import cli
+from intel.config import load_settings
+from intel.demo import run_demo
+from intel.errors import InputError
+from intel.index import index_articles, index_dir, load_index
+from intel.search import Filters, search
+from intel.store import Article
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    data = tmp_path_factory.mktemp("searchdemo") / "d"
+    settings = load_settings(env={}, data_dir=data)
+    engine, _ = run_demo(settings)
+    annotate(engine, settings)
+    index_articles(engine, data, settings.embed_model)
+    return engine, settings
+
+
+def _search(demo, query, **kw):
+    engine, settings = demo
+    return search(engine, settings.data_dir, settings.embed_model, query, **kw)
+
+
+def test_hits_cite_exact_passages(demo):
+    engine, _ = demo
+    hits = _search(demo, "Anthropic compute deal with Google TPUs", k=5)
+    assert hits and any("Anthropic" in h.labs for h in hits[:3])
+    with Session(engine) as s:
+        for h in hits:
+            article = s.get(Article, h.article_id)
+            assert article.text[h.start:h.end] == h.passage
+    assert len({h.article_id for h in hits}) == len(hits)  # one hit per article
+
+
+def test_filters_narrow_and_find_low_ranked_matches(demo):
+    # the query has nothing to do with Vaskiri's story; the filter alone must bring it back
+    hits = _search(demo, "nuclear power purchase agreement", filters=Filters(labs=["Vaskiri Compute"]))
+    assert hits and all("Vaskiri Compute" in h.labs for h in hits)
+    saudi = _search(demo, "data center", filters=Filters(countries=["Saudi Arabia"]), k=20)
+    assert saudi and all("SA" in h.countries for h in saudi)
+    typed = _search(demo, "chips", filters=Filters(types=["power"]), k=20)
+    assert typed and all(any(c["type"] == "power" for c in h.claims) for h in typed)
+    from datetime import UTC, datetime
+
+    recent = _search(demo, "data center", filters=Filters(since=datetime(2026, 11, 1, tzinfo=UTC)), k=50)
+    assert recent and all(h.published >= "2026-11-01" for h in recent)
+
+
+def test_hybrid_uses_both_retrievers(demo):
+    kw = {h.article_id for h in _search(demo, "hydropower Narvik", mode="keyword", k=5)}
+    vec = {h.article_id for h in _search(demo, "hydropower Narvik", mode="vector", k=5)}
+    hyb = {h.article_id for h in _search(demo, "hydropower Narvik", k=5)}
+    assert kw and vec and hyb <= kw | vec | hyb
+
+
+def test_bad_input(demo):
+    with pytest.raises(InputError, match="empty query"):
+        _search(demo, "   ")
+    with pytest.raises(InputError, match="did you mean 'Anthropic'"):
+        _search(demo, "x", filters=Filters(labs=["Antropic"]))
+    with pytest.raises(InputError, match="unknown country"):
+        _search(demo, "x", filters=Filters(countries=["Atlantis"]))
+    with pytest.raises(InputError, match="unknown claim type"):
+        _search(demo, "x", filters=Filters(types=["rumour"]))
+    assert _search(demo, "data center " * 1000, k=3)  # a 10,000-character query still answers
+
+
+def test_cli_search_json_contract_and_errors(demo):
+    _, settings = demo
+    runner = CliRunner()
+    base = ["--data-dir", str(settings.data_dir), "search"]
+    res = runner.invoke(cli, base + ["Stargate Abilene", "-k", "3", "--json"])
+    assert res.exit_code == 0, res.output
+    hits = json.loads(res.output)
+    assert set(hits[0]) == {"article_id", "title", "source", "published", "url", "score", "passage",
+                            "labs", "countries", "claims"}
+    assert set(hits[0]["passage"]) == {"text", "start", "end"}
+    bad = runner.invoke(cli, base + ["x", "--since", "last week"])
+    assert bad.exit_code == 1 and "not a date" in bad.output and "Traceback" not in bad.output
+
+
+def test_index_deleted_is_rebuilt_with_same_results(demo):
+    engine, settings = demo
+    before = [h.article_id for h in _search(demo, "Humain xAI Saudi campus", k=5)]
+    shutil.rmtree(index_dir(settings.data_dir))
+    vi, action = load_index(engine, settings.data_dir, settings.embed_model)
+    assert action.startswith("rebuilt") and vi.count > 0
+    assert [h.article_id for h in _search(demo, "Humain xAI Saudi campus", k=5)] == before
+
+
+def test_stale_index_is_caught_up(demo):
+    engine, settings = demo
+    vi, _ = load_index(engine, settings.data_dir, settings.embed_model)
+    full = vi.count
+    ids = vi.ids()
+    vi.index.remove_ids(ids[-5:])  # as if a crash hit after the DB commit, before the index save
+    vi.save()
+    vi2, action = load_index(engine, settings.data_dir, settings.embed_model)
+    assert action == "caught up (5 passages added)" and vi2.count == full
+    meta = json.loads((index_dir(settings.data_dir) / "meta.json").read_text())
+    meta["model"] = "some-other-model"
+    (index_dir(settings.data_dir) / "meta.json").write_text(json.dumps(meta))
+    _, action = load_index(engine, settings.data_dir, settings.embed_model)
+    assert action.startswith("rebuilt (model changed")
+
+
+def test_every_article_indexed(demo):
+    engine, _ = demo
+    with Session(engine) as s:
+        assert all(s.exec(select(Article.indexed)).all())
