@@ -82,7 +82,16 @@ def _run_index(engine, settings) -> None:  # type: ignore[no-untyped-def]
             engine, settings.data_dir, settings.embed_model,
             on_batch=lambda a, p: on_feed(type("B", (), {"title": f"{a} articles", "url": ""}), None, None))
     if articles:
+        from intel.stories import update_stories
+
         click.echo(f"indexed {articles} articles: {passages} passages embedded")
+        from collections import Counter
+
+        mapping = update_stories(engine, settings.embed_model)
+        sizes = Counter(mapping.values())
+        grouped = sum(n for n in sizes.values() if n > 1)
+        click.echo(f"stories: {len(set(mapping.values()))} for {len(mapping)} articles "
+                   f"({grouped} articles share a story with another outlet)")
 
 
 @cli.command("reindex")
@@ -132,6 +141,8 @@ def search_cmd(ctx: click.Context, query: str, labs: tuple[str, ...], countries:
         click.echo(f"{n}. {h.title}  [{h.source}, {h.published[:10]}]  score {h.score:.4f}")
         click.echo(f"   {h.url or '(no link)'}  chars {h.start}-{h.end}")
         click.echo(f"   \"{h.passage[:300]}{'...' if len(h.passage) > 300 else ''}\"")
+        if h.also_reported_by:
+            click.echo(f"   also reported by: {', '.join(o['source'] for o in h.also_reported_by)}")
         if h.labs or h.countries:
             click.echo(f"   labs: {', '.join(h.labs[:8]) or '-'} | countries: {', '.join(h.countries[:8]) or '-'}")
 

@@ -16,7 +16,7 @@ from intel.store import Article, Claim, Feed, Mention, facts_for, iter_articles
 FIELDS = [
     "id", "url", "title", "source", "feed", "published", "date_flag", "updated", "fetched",
     "author", "guid", "language", "summary_only", "full_text", "content_hash", "summary", "text",
-    "labs", "countries", "claims",
+    "labs", "countries", "claims", "story",
 ]
 CLAIM_FIELDS = ["type", "lab", "counterparty", "country", "status", "amount", "value", "unit",
                 "evidence", "start", "end"]
@@ -52,6 +52,7 @@ def to_record(
         "labs": list(dict.fromkeys(m.key for m in mentions if m.kind == "lab")),
         "countries": list(dict.fromkeys(m.key for m in mentions if m.kind == "country")),
         "claims": [{f: getattr(c, f) for f in CLAIM_FIELDS} for c in claims],
+        "story": article.story_id,
     }
 
 

@@ -54,7 +54,15 @@ FTS_SQL = [
     "INSERT INTO passage_fts(rowid, text) VALUES (new.id, new.text); END",
 ]
 
-MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial, m002_extraction, m003_passages]
+def m004_stories(conn: Connection) -> None:
+    """The article's story (articles from several outlets reporting one event)."""
+    columns = {c["name"] for c in inspect(conn).get_columns("article")}
+    if "story_id" not in columns:
+        conn.execute(text("ALTER TABLE article ADD COLUMN story_id INTEGER"))
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_article_story_id ON article (story_id)"))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial, m002_extraction, m003_passages, m004_stories]
 
 
 def migrate(conn: Connection) -> list[str]:

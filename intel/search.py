@@ -66,13 +66,16 @@ class Hit:
     labs: list[str]
     countries: list[str]
     claims: list[dict]  # type: ignore[type-arg]
+    story: int | None = None
+    also_reported_by: list[dict] = field(default_factory=list)  # type: ignore[type-arg]
 
     def to_json(self) -> dict:  # type: ignore[type-arg]
         """The stable JSON contract (see README 'Search output')."""
         return {"article_id": self.article_id, "title": self.title, "source": self.source,
                 "published": self.published, "url": self.url, "score": round(self.score, 6),
                 "passage": {"text": self.passage, "start": self.start, "end": self.end},
-                "labs": self.labs, "countries": self.countries, "claims": self.claims}
+                "labs": self.labs, "countries": self.countries, "claims": self.claims,
+                "story": self.story, "also_reported_by": self.also_reported_by}
 
 
 def check_query(query: str) -> str:
@@ -193,13 +196,18 @@ def _vector_ranking(
 
 
 def _group(engine: Engine, fused: dict[int, float], k: int) -> list[Hit]:
+    """Best passage per article, then one hit per story (its best article), k hits."""
     ranked = sorted(fused.items(), key=lambda kv: -kv[1])
-    passages = passages_by_ids(engine, [pid for pid, _ in ranked[: k * 20]])
+    passages = passages_by_ids(engine, [pid for pid, _ in ranked[: k * 30]])
+    stories = _story_of(engine, {p.article_id for p in passages.values()})
     best: dict[int, tuple[float, int]] = {}
-    for pid, score in ranked[: k * 20]:
+    taken: set[int] = set()
+    for pid, score in ranked[: k * 30]:
         p = passages.get(pid)
-        if p is not None and p.article_id not in best:
-            best[p.article_id] = (score, pid)
+        if p is None or p.article_id in best or stories.get(p.article_id, p.article_id) in taken:
+            continue
+        best[p.article_id] = (score, pid)
+        taken.add(stories.get(p.article_id, p.article_id))
         if len(best) == k:
             break
     facts = facts_for(engine, list(best))
@@ -220,5 +228,23 @@ def _group(engine: Engine, fused: dict[int, float], k: int) -> list[Hit]:
                 countries=list(dict.fromkeys(m.key for m in mentions if m.kind == "country")),
                 claims=[{"type": c.type, "lab": c.lab, "country": c.country, "amount": c.amount,
                          "evidence": c.evidence, "start": c.start, "end": c.end} for c in claims],
+                story=article.story_id, also_reported_by=_others(s, article),
             ))
     return hits
+
+
+def _story_of(engine: Engine, article_ids: set[int]) -> dict[int, int]:
+    with Session(engine) as s:
+        rows = s.exec(select(Article.id, Article.story_id).where(col(Article.id).in_(article_ids))).all()
+    return {int(i): int(st) for i, st in rows if st is not None}
+
+
+def _others(s: Session, article: Article) -> list[dict]:  # type: ignore[type-arg]
+    """The other outlets' articles of the same story."""
+    if article.story_id is None:
+        return []
+    query = (select(Article, Feed).join(Feed, col(Feed.id) == col(Article.feed_id))
+             .where(Article.story_id == article.story_id, Article.id != article.id)
+             .order_by(col(Article.published)))
+    return [{"article_id": a.id, "title": a.title, "source": f.title or f.url, "url": a.url,
+             "published": a.published.strftime("%Y-%m-%dT%H:%M:%SZ")} for a, f in s.exec(query).all()]

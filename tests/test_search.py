@@ -26,6 +26,9 @@ def demo(tmp_path_factory):
     engine, _ = run_demo(settings)
     annotate(engine, settings)
     index_articles(engine, data, settings.embed_model)
+    from intel.stories import update_stories
+
+    update_stories(engine, settings.embed_model)
     return engine, settings
 
 
@@ -86,7 +89,7 @@ def test_cli_search_json_contract_and_errors(demo):
     assert res.exit_code == 0, res.output
     hits = json.loads(res.output)
     assert set(hits[0]) == {"article_id", "title", "source", "published", "url", "score", "passage",
-                            "labs", "countries", "claims"}
+                            "labs", "countries", "claims", "story", "also_reported_by"}
     assert set(hits[0]["passage"]) == {"text", "start", "end"}
     bad = runner.invoke(cli, base + ["x", "--since", "last week"])
     assert bad.exit_code == 1 and "not a date" in bad.output and "Traceback" not in bad.output
@@ -121,3 +124,31 @@ def test_every_article_indexed(demo):
     engine, _ = demo
     with Session(engine) as s:
         assert all(s.exec(select(Article.indexed)).all())
+
+
+def test_stories_group_outlets_and_search_shows_one_hit_per_story(demo):
+    from intel.config import SAMPLE_DIR
+    from intel.stories import pairwise_scores, update_stories
+
+    engine, settings = demo
+    mapping = update_stories(engine, settings.embed_model)
+    with Session(engine) as s:
+        by_guid = {a.guid: int(a.id or 0) for a in s.exec(select(Article))}
+    gold = [{by_guid[i["id"]] for i in g["items"]} for g in json.loads((SAMPLE_DIR / "stories.json").read_text())]
+    precision, recall = pairwise_scores(mapping, gold)
+    assert precision >= 0.9 and recall >= 0.75
+    hits = _search(demo, "xAI Colossus Memphis power", k=10)
+    stories = [h.story for h in hits]
+    assert len(stories) == len(set(stories))  # one hit per story
+    grouped = [h for h in hits if h.also_reported_by]
+    assert grouped and all(o["source"] != h.source for h in grouped for o in h.also_reported_by)
+
+
+def test_export_carries_story(demo):
+    from intel.export import iter_records
+
+    engine, _ = demo
+    records = list(iter_records(engine))
+    assert all("story" in r for r in records)
+    shared = [r for r in records if r["story"] != r["id"]]
+    assert shared  # some articles belong to a story first told by another outlet

@@ -24,6 +24,8 @@ from intel.store.passages import (
     passage_vectors,
     passages_by_ids,
     save_passages,
+    save_stories,
+    story_inputs,
 )
 from intel.store.tables import (
     Article,
@@ -44,5 +46,5 @@ __all__ = [
     "known_hashes", "list_feeds", "new_lab_counts", "open_store", "pending_articles", "remove_feeds",
     "save_extractions", "save_fetch", "start_run", "utcnow", "Passage", "articles_to_index",
     "ids_checksum", "keyword_search", "passage_ids_checksum", "passage_ids_for_articles",
-    "passage_vectors", "passages_by_ids", "save_passages",
+    "passage_vectors", "passages_by_ids", "save_passages", "save_stories", "story_inputs",
 ]

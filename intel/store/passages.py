@@ -105,3 +105,39 @@ def passage_ids_for_articles(engine: Engine, article_ids: set[int]) -> set[int]:
             query = select(Passage.id).where(col(Passage.article_id).in_(ordered[i : i + 900]))
             out.update(int(x) for x in s.exec(query).all())
     return out
+
+
+def story_inputs(engine: Engine, model: str) -> list[tuple[int, int, object, set[str], set[str], np.ndarray]]:
+    """Per indexed article: (id, feed id, published, labs, countries, mean passage vector)."""
+    from intel.store.tables import Mention
+
+    with Session(engine) as s:
+        arts = {int(a.id or 0): a for a in s.exec(select(Article).where(Article.indexed == True))}  # noqa: E712
+        sums: dict[int, np.ndarray] = {}
+        for article_id, blob in s.exec(select(Passage.article_id, Passage.embedding).where(Passage.model == model)):
+            if blob is not None:
+                vec = np.frombuffer(blob, dtype=np.float32)
+                sums[article_id] = sums[article_id] + vec if article_id in sums else vec.copy()
+        labs: dict[int, set[str]] = {}
+        places: dict[int, set[str]] = {}
+        for m in s.exec(select(Mention)):
+            (labs if m.kind == "lab" else places).setdefault(m.article_id, set()).add(m.key)
+    out = []
+    for article_id, vec in sums.items():
+        art = arts.get(article_id)
+        if art is None:
+            continue
+        norm = float(np.linalg.norm(vec)) or 1.0
+        out.append((article_id, art.feed_id, art.published, labs.get(article_id, set()),
+                    places.get(article_id, set()), vec / norm))
+    return out
+
+
+def save_stories(engine: Engine, mapping: dict[int, int]) -> None:
+    """Store each article's story id."""
+    with Session(engine) as s:
+        for article_id, story in mapping.items():
+            art = s.get(Article, article_id)
+            if art is not None and art.story_id != story:
+                art.story_id = story
+        s.commit()

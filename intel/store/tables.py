@@ -65,6 +65,7 @@ class Article(SQLModel, table=True):
     full_text: bool = False  # text came from fetching the article page
     extracted_with: str | None = Field(default=None, index=True)  # extractor version; None = pending
     indexed: bool = Field(default=False, index=True)  # passages cut and embedded for search
+    story_id: int | None = Field(default=None, index=True)  # smallest article id of its story
 
 
 class Passage(SQLModel, table=True):
