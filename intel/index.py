@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
-from intel.store import ids_checksum, passage_ids_checksum, passage_vectors
+from intel.store import ids_checksum, passage_count_and_max, passage_ids_checksum, passage_vectors
 
 log = logging.getLogger("intel.index")
 HNSW_FROM = 200_000
@@ -131,6 +131,28 @@ def load_index(engine: Engine, data_dir: Path, model: str) -> tuple[VectorIndex,
         vi.save()
         return vi, f"caught up ({int(missing.sum())} passages added)"
     return rebuild_index(engine, data_dir, model), "rebuilt (index disagreed with the database)"
+
+
+_LOADED: dict[tuple[str, str], tuple[VectorIndex, tuple[int, int]]] = {}
+
+
+def get_index(engine: Engine, data_dir: Path, model: str) -> VectorIndex:
+    """The index for queries: kept in memory, re-checked with a cheap count/max-id probe each call.
+
+    When the probe differs from what the loaded index saw (an ingest added passages, or the
+    files were replaced), the full check of `load_index` runs again.
+    """
+    key = (str(Path(data_dir).resolve()), model)
+    probe = passage_count_and_max(engine, model)
+    cached = _LOADED.get(key)
+    path = index_dir(data_dir) / "passages.faiss"
+    if cached and cached[1] == probe and path.exists():
+        return cached[0]
+    vi, action = load_index(engine, data_dir, model)
+    if action != "ok":
+        log.info("vector index %s", action)
+    _LOADED[key] = (vi, probe)
+    return vi
 
 
 def index_articles(

@@ -152,3 +152,20 @@ def test_export_carries_story(demo):
     assert all("story" in r for r in records)
     shared = [r for r in records if r["story"] != r["id"]]
     assert shared  # some articles belong to a story first told by another outlet
+
+
+def test_hybrid_beats_keyword_and_vector_on_judged_queries(demo):
+    import sys
+
+    from intel.config import ROOT
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from eval_search import QUERIES, evaluate
+
+    engine, settings = demo
+    queries = [json.loads(line) for line in QUERIES.read_text().splitlines() if line.strip()]
+    assert len(queries) >= 30
+    res = evaluate(engine, settings, queries)
+    (kr, kn), (vr, vn), (hr, hn) = res["keyword"], res["vector"], res["hybrid"]
+    assert hr >= max(kr, vr) and hn > max(kn, vn)
+    assert hr >= 0.80 and hn >= 0.78

@@ -75,19 +75,44 @@ def ids_checksum(ids: np.ndarray) -> str:
     return hashlib.sha1(np.sort(ids.astype(np.int64)).tobytes()).hexdigest()
 
 
-def keyword_search(engine: Engine, query: str, passage_ids: set[int] | None, limit: int) -> list[tuple[int, float]]:
-    """(passage id, score) by BM25 over FTS5, best first; higher score is better."""
-    terms = [t for t in re.findall(r"\w+", query.lower()) if len(t) > 1][:32]
+STOPWORDS = set("""a an and are as at be been being by can could did do does for from had has have how in
+into is it its of on or over than that the their them there these they this those to was were what
+when where which who whom whose why will with would about after all also any more most new other our
+out some such up we you your""".split())
+
+
+def keyword_search(
+    engine: Engine, query: str, article_ids: set[int] | None, limit: int
+) -> list[tuple[int, float]]:
+    """(passage id, score) by BM25 over FTS5, best first (higher is better), within these articles."""
+    terms = [t for t in re.findall(r"\w+", query.lower()) if len(t) > 1 and t not in STOPWORDS][:32]
     if not terms:
         return []
     match = " OR ".join(f'"{t}"' for t in terms)
-    sql = "SELECT rowid, bm25(passage_fts) FROM passage_fts WHERE passage_fts MATCH :q ORDER BY bm25(passage_fts)"
     with engine.connect() as conn:
-        if passage_ids is None:
-            rows = conn.execute(text(sql + " LIMIT :n"), {"q": match, "n": limit}).all()
+        if article_ids is None:
+            rows = conn.execute(text(
+                "SELECT rowid, bm25(passage_fts) AS r FROM passage_fts WHERE passage_fts MATCH :q "
+                "ORDER BY r LIMIT :n"), {"q": match, "n": limit}).all()
         else:
-            rows = [r for r in conn.execute(text(sql), {"q": match}).all() if r[0] in passage_ids][:limit]
+            # candidates first: a temp table of allowed articles joined before ranking
+            conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS allowed (id INTEGER PRIMARY KEY)"))
+            conn.execute(text("DELETE FROM allowed"))
+            conn.execute(text("INSERT INTO allowed (id) VALUES (:i)"), [{"i": i} for i in article_ids])
+            rows = conn.execute(text(
+                "SELECT passage_fts.rowid, bm25(passage_fts) AS r FROM passage_fts "
+                "JOIN passage ON passage.id = passage_fts.rowid JOIN allowed ON allowed.id = passage.article_id "
+                "WHERE passage_fts MATCH :q ORDER BY r LIMIT :n"), {"q": match, "n": limit}).all()
+            conn.rollback()
     return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def passage_count_and_max(engine: Engine, model: str) -> tuple[int, int]:
+    """Cheap agreement probe: how many passages carry `model` vectors, and the largest id."""
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM passage WHERE model = :m"),
+                           {"m": model}).one()
+    return int(row[0]), int(row[1])
 
 
 def passages_by_ids(engine: Engine, ids: list[int]) -> dict[int, Passage]:
