@@ -8,19 +8,19 @@ low in the whole corpus (vector stores that filter after the nearest-neighbour s
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine, or_
+from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from intel.claims import TYPES
 from intel.errors import InputError
 from intel.store import (
     Article,
-    Claim,
     Feed,
     Mention,
     facts_for,
@@ -86,23 +86,35 @@ def check_query(query: str) -> str:
     return query[:MAX_QUERY]
 
 
-def resolve_filters(engine: Engine, filters: Filters) -> Filters:
-    """Canonical lab names and ISO codes for what the user typed; unknown values: closest match."""
+@lru_cache(maxsize=1)
+def _known_names() -> tuple[dict[str, str], dict[str, str]]:
+    """Lower-cased lab names and aliases -> canonical name; strong place names -> ISO code."""
     from intel.gazetteer import load_labs, load_places
 
-    known_labs = {lab.name.lower(): lab.name for lab in load_labs()}
+    labs: dict[str, str] = {}
     for lab in load_labs():
-        for alias in lab.aliases:
-            known_labs.setdefault(alias.lower(), lab.name)
-    with Session(engine) as s:
-        for key in s.exec(select(Mention.key).where(Mention.kind == "lab").distinct()).all():
-            known_labs.setdefault(key.lower(), key)
-    labs = [_pick(v, known_labs, "lab") for v in filters.labs]
+        for name in (lab.name, *lab.aliases):
+            labs.setdefault(name.lower(), lab.name)
     places = {name.lower(): iso for name, (iso, strong) in load_places().names.items() if strong}
+    return labs, places
+
+
+def resolve_filters(engine: Engine, filters: Filters) -> Filters:
+    """Canonical lab names and ISO codes for what the user typed; unknown values: closest match."""
+    if not filters.active():
+        return filters
+    gazetteer_labs, places = _known_names()
+    known_labs = dict(gazetteer_labs)
+    if filters.labs:  # companies found in the news but not (yet) in the gazetteer count too
+        with Session(engine) as s:
+            for key in s.exec(select(Mention.key).where(Mention.kind == "lab").distinct()).all():
+                known_labs.setdefault(key.lower(), key)
+    labs = [_pick(v, known_labs, "lab") for v in filters.labs]
+    codes = set(places.values())
     countries = []
     for value in filters.countries:
         code = value.strip().upper()
-        countries.append(code if len(code) == 2 and code in set(places.values()) else _pick(value, places, "country"))
+        countries.append(code if len(code) == 2 and code in codes else _pick(value, places, "country"))
     for t in filters.types:
         if t not in TYPES:
             raise InputError(f"unknown claim type {t!r}; use one of: {', '.join(TYPES)}")
@@ -119,31 +131,45 @@ def _pick(value: str, known: dict[str, str], what: str) -> str:
 
 
 def candidate_articles(engine: Engine, f: Filters) -> set[int] | None:
-    """Ids of articles that pass the filters (None when nothing is filtered)."""
+    """Ids of articles that pass the filters (None when nothing is filtered), in one SQL query.
+
+    Each filter is an indexed sub-select (mentions by kind+key, claims by type, feeds by title),
+    so the most selective one bounds the work whatever the corpus size.
+    """
     if not f.active():
         return None
-    with Session(engine) as s:
-        query = select(Article.id).join(Feed, col(Feed.id) == col(Article.feed_id))
-        if f.since:
-            query = query.where(Article.published >= f.since)
-        if f.until:
-            query = query.where(Article.published < f.until)
-        if f.sources:  # a source matches its feed's title or URL, case-insensitively
-            query = query.where(or_(*[col(Feed.title).ilike(f"%{x}%") | col(Feed.url).ilike(f"%{x}%")
-                                      for x in f.sources]))
-        ids = set(int(i) for i in s.exec(query).all())
-        if f.types:  # with --lab too: a claim of that type by that lab
-            claims = select(Claim.article_id).where(col(Claim.type).in_(f.types))
-            if f.labs:
-                claims = claims.where(col(Claim.lab).in_(f.labs))
-            ids &= set(int(i) for i in s.exec(claims).all())
-        if f.labs:
-            labs = select(Mention.article_id).where(Mention.kind == "lab", col(Mention.key).in_(f.labs))
-            ids &= set(int(i) for i in s.exec(labs).all())
-        if f.countries:
-            places = select(Mention.article_id).where(Mention.kind == "country", col(Mention.key).in_(f.countries))
-            ids &= set(int(i) for i in s.exec(places).all())
-    return ids
+    where, params = [], {}
+    if f.since:
+        where.append("a.published >= :since")
+        params["since"] = f.since
+    if f.until:
+        where.append("a.published < :until")
+        params["until"] = f.until
+    if f.labs:
+        where.append(f"a.id IN (SELECT article_id FROM mention WHERE kind = 'lab' AND key IN ({_binds('lab', f.labs, params)}))")
+    if f.countries:
+        where.append("a.id IN (SELECT article_id FROM mention WHERE kind = 'country' AND key IN "
+                     f"({_binds('cc', f.countries, params)}))")
+    if f.types:  # with --lab too: a claim of that type by that lab
+        lab_cond = f" AND lab IN ({_binds('clab', f.labs, params)})" if f.labs else ""
+        where.append(f"a.id IN (SELECT article_id FROM claim WHERE type IN ({_binds('t', f.types, params)}){lab_cond})")
+    if f.sources:  # a source matches its feed's title or URL, case-insensitively
+        likes = []
+        for n, value in enumerate(f.sources):
+            params[f"src{n}"] = f"%{value.lower()}%"
+            likes.append(f"lower(coalesce(fd.title, '')) LIKE :src{n} OR lower(fd.url) LIKE :src{n}")
+        where.append("a.feed_id IN (SELECT id FROM feed fd WHERE " + " OR ".join(likes) + ")")
+    sql = "SELECT a.id FROM article a WHERE " + " AND ".join(where)
+    with engine.connect() as conn:
+        return {int(r[0]) for r in conn.execute(text(sql), params)}
+
+
+def _binds(prefix: str, values: list[str], params: dict) -> str:  # type: ignore[type-arg]
+    names = []
+    for n, value in enumerate(values):
+        params[f"{prefix}{n}"] = value
+        names.append(f":{prefix}{n}")
+    return ", ".join(names)
 
 
 def search(
@@ -161,7 +187,7 @@ def search(
     depth = max(50, k * 10)
     rankings: list[list[tuple[int, float]]] = []
     if mode in {"hybrid", "keyword"}:
-        rankings.append(keyword_search(engine, query, allowed, depth))
+        rankings.append(keyword_search(engine, query, allowed, depth, enough=k))
     if mode in {"hybrid", "vector"}:
         rankings.append(_vector_ranking(engine, data_dir, model, query, passage_ids, depth))
     return _group(engine, _fuse(engine, rankings), k)

@@ -82,13 +82,22 @@ out some such up we you your""".split())
 
 
 def keyword_search(
-    engine: Engine, query: str, article_ids: set[int] | None, limit: int
+    engine: Engine, query: str, article_ids: set[int] | None, limit: int, enough: int | None = None
 ) -> list[tuple[int, float]]:
     """(passage id, score) by BM25 over FTS5, best first (higher is better), within these articles."""
     terms = [t for t in re.findall(r"\w+", query.lower()) if len(t) > 1 and t not in STOPWORDS][:32]
     if not terms:
         return []
-    match = " OR ".join(f'"{t}"' for t in terms)
+    # all terms first (selective, fast on common words); any term when that finds too little
+    rows = _bm25(engine, " ".join(f'"{t}"' for t in terms), article_ids, limit)
+    if len(rows) < (enough or limit) and len(terms) > 1:
+        seen = {r[0] for r in rows}
+        rows += [r for r in _bm25(engine, " OR ".join(f'"{t}"' for t in terms), article_ids, limit)
+                 if r[0] not in seen][: limit - len(rows)]
+    return rows
+
+
+def _bm25(engine: Engine, match: str, article_ids: set[int] | None, limit: int) -> list[tuple[int, float]]:
     with engine.connect() as conn:
         if article_ids is None:
             rows = conn.execute(text(
@@ -108,10 +117,9 @@ def keyword_search(
 
 
 def passage_count_and_max(engine: Engine, model: str) -> tuple[int, int]:
-    """Cheap agreement probe: how many passages carry `model` vectors, and the largest id."""
+    """Cheap agreement probe: how many passages there are, and the largest id (no table scan by model)."""
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM passage WHERE model = :m"),
-                           {"m": model}).one()
+        row = conn.execute(text("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM passage")).one()
     return int(row[0]), int(row[1])
 
 
