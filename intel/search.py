@@ -8,9 +8,9 @@ low in the whole corpus (vector stores that filter after the nearest-neighbour s
 from __future__ import annotations
 
 import difflib
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,7 @@ from intel.claims import TYPES
 from intel.errors import InputError
 from intel.store import (
     Article,
+    Claim,
     Feed,
     Mention,
     facts_for,
@@ -259,41 +260,66 @@ def _group(engine: Engine, fused: dict[int, float], k: int) -> list[Hit]:
         taken.add(stories.get(p.article_id, p.article_id))
         if len(best) == k:
             break
-    facts = facts_for(engine, list(best))
-    hits = []
+    return _assemble(engine, best, passages)
+
+
+def _assemble(engine: Engine, best: dict[int, tuple[float, int]], passages: dict) -> list[Hit]:  # type: ignore[type-arg]
+    """Hits for the chosen articles, in a fixed number of queries whatever k is."""
     with Session(engine) as s:
-        for article_id, (score, pid) in best.items():
-            article = s.get(Article, article_id)
-            feed = s.get(Feed, article.feed_id) if article else None
-            if article is None or feed is None:
-                continue
-            p = passages[pid]
-            mentions, claims = facts.get(article_id, ([], []))
-            hits.append(Hit(
-                article_id=article_id, title=article.title, source=feed.title or feed.url,
-                published=article.published.strftime("%Y-%m-%dT%H:%M:%SZ"), url=article.url, score=score,
-                passage=p.text, start=p.start, end=p.end,
-                labs=list(dict.fromkeys(m.key for m in mentions if m.kind == "lab")),
-                countries=list(dict.fromkeys(m.key for m in mentions if m.kind == "country")),
-                claims=[{"type": c.type, "lab": c.lab, "country": c.country, "amount": c.amount,
-                         "evidence": c.evidence, "start": c.start, "end": c.end} for c in claims],
-                story=article.story_id, also_reported_by=_others(s, article),
-            ))
+        rows = s.exec(select(Article, Feed).join(Feed, col(Feed.id) == col(Article.feed_id))
+                      .where(col(Article.id).in_(list(best)))).all()
+        by_id = {int(a.id or 0): (a, f) for a, f in rows}
+        story_ids = {a.story_id for a, _ in rows if a.story_id is not None}
+        members = s.exec(select(Article, Feed).join(Feed, col(Feed.id) == col(Article.feed_id))
+                         .where(col(Article.story_id).in_(story_ids)).order_by(col(Article.published))).all()
+    by_story: dict[int, list[tuple[Article, Feed]]] = {}
+    for a, f in members:
+        by_story.setdefault(int(a.story_id or 0), []).append((a, f))
+    facts = facts_for(engine, list({int(a.id or 0) for a, _ in members} | set(best)))
+    hits = []
+    for article_id, (score, pid) in best.items():
+        if article_id not in by_id:
+            continue
+        article, feed = by_id[article_id]
+        p = passages[pid]
+        mentions, claims = facts.get(article_id, ([], []))
+        mates = [(a, f) for a, f in by_story.get(int(article.story_id or -1), []) if a.id != article.id]
+        others = [{"article_id": a.id, "title": a.title, "source": f.title or f.url, "url": a.url,
+                   "published": a.published.strftime("%Y-%m-%dT%H:%M:%SZ")} for a, f in mates]
+        support = _support(feed.title or feed.url, claims,
+                           [(f.title or f.url, facts.get(int(a.id or 0), ([], []))[1]) for a, f in mates])
+        hits.append(Hit(
+            article_id=article_id, title=article.title, source=feed.title or feed.url,
+            published=article.published.strftime("%Y-%m-%dT%H:%M:%SZ"), url=article.url, score=score,
+            passage=p.text, start=p.start, end=p.end,
+            labs=list(dict.fromkeys(m.key for m in mentions if m.kind == "lab")),
+            countries=list(dict.fromkeys(m.key for m in mentions if m.kind == "country")),
+            claims=[{"type": c.type, "lab": c.lab, "country": c.country, "amount": c.amount,
+                     "evidence": c.evidence, "start": c.start, "end": c.end,
+                     **support.get((c.lab, c.type), {"corroboration": 1, "figures_differ": []})}
+                    for c in claims],
+            story=article.story_id, also_reported_by=others,
+        ))
+    hits.sort(key=lambda h: -h.score)
     return hits
+
+
+def _support(source: str, claims: list[Claim], others: list[tuple[str, list[Claim]]]) -> dict:  # type: ignore[type-arg]
+    """Corroboration and differing figures for this article's claims across its story's outlets."""
+    from intel.stories import corroborate
+
+    if not others:
+        return {}
+    members = [(source, [_claim_dict(c) for c in claims])]
+    members += [(src, [_claim_dict(c) for c in cl]) for src, cl in others]
+    return corroborate(members)
+
+
+def _claim_dict(c: Claim) -> dict:  # type: ignore[type-arg]
+    return {"lab": c.lab, "type": c.type, "amount": c.amount, "value": c.value, "unit": c.unit}
 
 
 def _story_of(engine: Engine, article_ids: set[int]) -> dict[int, int]:
     with Session(engine) as s:
         rows = s.exec(select(Article.id, Article.story_id).where(col(Article.id).in_(article_ids))).all()
     return {int(i): int(st) for i, st in rows if st is not None}
-
-
-def _others(s: Session, article: Article) -> list[dict]:  # type: ignore[type-arg]
-    """The other outlets' articles of the same story."""
-    if article.story_id is None:
-        return []
-    query = (select(Article, Feed).join(Feed, col(Feed.id) == col(Article.feed_id))
-             .where(Article.story_id == article.story_id, Article.id != article.id)
-             .order_by(col(Article.published)))
-    return [{"article_id": a.id, "title": a.title, "source": f.title or f.url, "url": a.url,
-             "published": a.published.strftime("%Y-%m-%dT%H:%M:%SZ")} for a, f in s.exec(query).all()]

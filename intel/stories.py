@@ -64,6 +64,30 @@ def group_stories(items: Sequence[StoryInput], window: timedelta = WINDOW,
     return {x.id: find(x.id) for x in ordered}
 
 
+def corroborate(members: list[tuple[str, list[dict]]]) -> dict[tuple[str, str], dict]:  # type: ignore[type-arg]
+    """Per (lab, type) across a story's articles: how many outlets state it, and differing figures.
+
+    `members` is (source, claims) per article. Figures disagree when claims of the same lab, type
+    and unit carry values more than 10% apart; each figure is kept with its source.
+    """
+    groups: dict[tuple[str, str], list[tuple[str, dict]]] = {}  # type: ignore[type-arg]
+    for source, claims in members:
+        for claim in claims:
+            groups.setdefault((claim["lab"], claim["type"]), []).append((source, claim))
+    out: dict[tuple[str, str], dict] = {}  # type: ignore[type-arg]
+    for key, items in groups.items():
+        figures = [{"source": src, "amount": c["amount"], "value": c["value"], "unit": c["unit"]}
+                   for src, c in items if c.get("value")]
+        differ = []
+        for unit in {f["unit"] for f in figures}:
+            same = [f for f in figures if f["unit"] == unit]
+            values = [f["value"] for f in same]
+            if len({f["source"] for f in same}) > 1 and max(values) > 1.1 * min(values):
+                differ.extend(same)
+        out[key] = {"corroboration": len({src for src, _ in items}), "figures_differ": differ}
+    return out
+
+
 def pairwise_scores(predicted: dict[int, int], gold_groups: list[set[int]]) -> tuple[float, float]:
     """Pairwise precision and recall of a grouping against labelled groups."""
     def pairs(groups: list[set[int]]) -> set[tuple[int, int]]:

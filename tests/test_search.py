@@ -169,3 +169,26 @@ def test_hybrid_beats_keyword_and_vector_on_judged_queries(demo):
     (kr, kn), (vr, vn), (hr, hn) = res["keyword"], res["vector"], res["hybrid"]
     assert hr >= max(kr, vr) and hn > max(kn, vn)
     assert hr >= 0.80 and hn >= 0.78
+
+
+def test_corroboration_and_differing_figures():
+    from intel.stories import corroborate
+
+    members = [
+        ("Datacenter Wire", [{"lab": "xAI", "type": "power", "amount": "1.5 GW", "value": 1500.0, "unit": "MW"}]),
+        ("Frontier Brief", [{"lab": "xAI", "type": "power", "amount": "2 gigawatts", "value": 2000.0, "unit": "MW"},
+                            {"lab": "Nvidia", "type": "chips", "amount": None, "value": None, "unit": None}]),
+        ("Global Tech Daily", [{"lab": "xAI", "type": "power", "amount": "1.5GW", "value": 1500.0, "unit": "MW"}]),
+    ]
+    out = corroborate(members)
+    assert out[("xAI", "power")]["corroboration"] == 3
+    assert {f["source"] for f in out[("xAI", "power")]["figures_differ"]} == {
+        "Datacenter Wire", "Frontier Brief", "Global Tech Daily"}
+    assert out[("Nvidia", "chips")] == {"corroboration": 1, "figures_differ": []}
+
+
+def test_search_hits_carry_corroboration(demo):
+    hits = _search(demo, "xAI Colossus Memphis power", k=10)
+    claims = [c for h in hits if h.also_reported_by for c in h.claims]
+    assert claims and all("corroboration" in c and "figures_differ" in c for c in claims)
+    assert any(c["corroboration"] >= 2 for c in claims)
