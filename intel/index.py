@@ -44,6 +44,27 @@ class VectorIndex:
             return np.zeros(0, dtype=np.int64)
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)
 
+    def exact(self, vector: np.ndarray, ids: list[int]) -> list[tuple[int, float]]:
+        """Exact cosine of the query against these passages, from the vectors the index holds."""
+        import faiss
+
+        if self.index is None or not ids:
+            return []
+        if getattr(self, "_rows", None) is None or len(self._order) != self.count:
+            inner = self.index.index
+            storage = inner.storage if hasattr(inner, "storage") else inner
+            flat = faiss.downcast_index(storage)
+            self._rows = faiss.vector_to_array(flat.codes).view(np.float32).reshape(self.count, self.dim)
+            self._order = self.ids()
+            self._sorter = np.argsort(self._order)
+        order, sorter = self._order, self._sorter
+        wanted = np.asarray(ids, dtype=np.int64)
+        pos = sorter[np.searchsorted(order, wanted, sorter=sorter)]
+        present = order[pos] == wanted
+        pos, wanted = pos[present], wanted[present]
+        scores = self._rows[pos] @ vector.astype(np.float32)
+        return [(int(i), float(x)) for i, x in zip(wanted, scores, strict=True)]
+
     def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Replace the contents with these vectors."""
         import faiss
@@ -56,11 +77,13 @@ class VectorIndex:
         else:
             inner = faiss.IndexFlatIP(self.dim)
         self.index = faiss.IndexIDMap2(inner)
+        self._rows = None
         if len(ids):
             self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors (the index must exist)."""
+        self._rows = None
         if self.index is None:
             self.build(ids, vectors)
             return

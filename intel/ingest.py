@@ -33,15 +33,11 @@ log = logging.getLogger("intel.ingest")
 
 
 @dataclass
-class IngestReport:
-    """What one ingest run did."""
+class IngestReport(SaveCounts):
+    """What one ingest run did: the article counts of every feed, plus feed outcomes."""
 
     feeds_ok: int = 0
     feeds_failed: int = 0
-    new: int = 0
-    duplicate: int = 0
-    updated: int = 0
-    skipped: int = 0
     warnings: list[tuple[str, str]] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
     interrupted_before: int = 0

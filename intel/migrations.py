@@ -49,6 +49,7 @@ FTS_SQL = [
     "INSERT INTO passage_fts(rowid, text) VALUES (new.id, new.text); END",
     "CREATE TRIGGER IF NOT EXISTS passage_ad AFTER DELETE ON passage BEGIN "
     "INSERT INTO passage_fts(passage_fts, rowid, text) VALUES ('delete', old.id, old.text); END",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS passage_vocab USING fts5vocab(passage_fts, 'row')",
     "CREATE TRIGGER IF NOT EXISTS passage_au AFTER UPDATE OF text ON passage BEGIN "
     "INSERT INTO passage_fts(passage_fts, rowid, text) VALUES ('delete', old.id, old.text); "
     "INSERT INTO passage_fts(rowid, text) VALUES (new.id, new.text); END",

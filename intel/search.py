@@ -8,12 +8,12 @@ low in the whole corpus (vector stores that filter after the nearest-neighbour s
 from __future__ import annotations
 
 import difflib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
@@ -27,7 +27,6 @@ from intel.store import (
     facts_for,
     keyword_search,
     passage_ids_for_articles,
-    passage_vectors,
     passages_by_ids,
 )
 
@@ -105,12 +104,7 @@ def resolve_filters(engine: Engine, filters: Filters) -> Filters:
     if not filters.active():
         return filters
     gazetteer_labs, places = _known_names()
-    known_labs = dict(gazetteer_labs)
-    if filters.labs:  # companies found in the news but not (yet) in the gazetteer count too
-        with Session(engine) as s:
-            for key in s.exec(select(Mention.key).where(Mention.kind == "lab").distinct()).all():
-                known_labs.setdefault(key.lower(), key)
-    labs = [_pick(v, known_labs, "lab") for v in filters.labs]
+    labs = [gazetteer_labs.get(v.strip().lower()) or _found_lab(engine, v, gazetteer_labs) for v in filters.labs]
     codes = set(places.values())
     countries = []
     for value in filters.countries:
@@ -120,6 +114,18 @@ def resolve_filters(engine: Engine, filters: Filters) -> Filters:
         if t not in TYPES:
             raise InputError(f"unknown claim type {t!r}; use one of: {', '.join(TYPES)}")
     return Filters(labs, countries, filters.types, filters.sources, filters.since, filters.until)
+
+
+def _found_lab(engine: Engine, value: str, gazetteer: dict[str, str]) -> str:
+    """A company found in the news but not (yet) in the gazetteer, or InputError with a suggestion."""
+    with Session(engine) as s:
+        exact = s.exec(select(Mention.key).where(Mention.kind == "lab", Mention.key == value.strip())).first()
+        if exact:
+            return exact
+        known = dict(gazetteer)  # the slow path, only for a name we do not know
+        for key in s.exec(select(Mention.key).where(Mention.kind == "lab").distinct()).all():
+            known.setdefault(key.lower(), key)
+    return _pick(value, known, "lab")
 
 
 def _pick(value: str, known: dict[str, str], what: str) -> str:
@@ -186,11 +192,13 @@ def search(
     passage_ids = (passage_ids_for_articles(engine, allowed)
                    if allowed is not None and mode in {"hybrid", "vector"} else None)
     depth = max(50, k * 10)
-    rankings: list[list[tuple[int, float]]] = []
-    if mode in {"hybrid", "keyword"}:
-        rankings.append(keyword_search(engine, query, allowed, depth, enough=k))
-    if mode in {"hybrid", "vector"}:
-        rankings.append(_vector_ranking(engine, data_dir, model, query, passage_ids, depth))
+    jobs = []
+    with ThreadPoolExecutor(max_workers=2) as pool:  # SQLite and torch release the GIL: run both
+        if mode in {"hybrid", "keyword"}:
+            jobs.append(pool.submit(keyword_search, engine, query, allowed, depth, k))
+        if mode in {"hybrid", "vector"}:
+            jobs.append(pool.submit(_vector_ranking, engine, data_dir, model, query, passage_ids, depth))
+        rankings = [job.result() for job in jobs]
     return _group(engine, _fuse(engine, rankings), k)
 
 
@@ -227,14 +235,10 @@ def _vector_ranking(
     from intel.index import get_index
 
     vector = get_embedder(model).encode([query])[0]
-    if passage_ids is not None and len(passage_ids) <= EXACT_BELOW:
-        ids, matrix = passage_vectors(engine, model, sorted(passage_ids))
-        if not len(ids):
-            return []
-        scores = matrix @ vector
-        order = np.argsort(-scores)[:depth]
-        return [(int(ids[i]), float(scores[i])) for i in order]
     index = get_index(engine, data_dir, model)
+    if passage_ids is not None and len(passage_ids) <= EXACT_BELOW:
+        scored = index.exact(vector, sorted(passage_ids))  # every candidate, scored exactly
+        return sorted(scored, key=lambda x: -x[1])[:depth]
     if passage_ids is None:
         return index.search(vector, depth)
     found: list[tuple[int, float]] = []

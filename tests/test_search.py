@@ -4,32 +4,29 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 
 import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from intel.annotate import annotate
 from intel.cli import cli
-from intel.config import load_settings
-from intel.demo import run_demo
+from intel.config import ROOT
 from intel.errors import InputError
-from intel.index import index_articles, index_dir, load_index
+from intel.index import index_dir, load_index
 from intel.search import Filters, search
 from intel.store import Article
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    data = tmp_path_factory.mktemp("searchdemo") / "d"
-    settings = load_settings(env={}, data_dir=data)
-    engine, _ = run_demo(settings)
-    annotate(engine, settings)
-    index_articles(engine, data, settings.embed_model)
-    from intel.stories import update_stories
+def demo():
+    """The sample ingested, extracted, indexed and grouped: the same store the search eval uses."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from eval_search import build_store
 
-    update_stories(engine, settings.embed_model)
-    return engine, settings
+    engine, settings = build_store()
+    yield engine, settings
+    shutil.rmtree(settings.data_dir, ignore_errors=True)
 
 
 def _search(demo, query, **kw):
@@ -155,11 +152,6 @@ def test_export_carries_story(demo):
 
 
 def test_hybrid_beats_keyword_and_vector_on_judged_queries(demo):
-    import sys
-
-    from intel.config import ROOT
-
-    sys.path.insert(0, str(ROOT / "scripts"))
     from eval_search import QUERIES, evaluate
 
     engine, settings = demo

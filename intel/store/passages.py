@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import numpy as np
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, delete, select
 
 from intel.store.tables import Article, Passage
@@ -88,13 +89,30 @@ def keyword_search(
     terms = [t for t in re.findall(r"\w+", query.lower()) if len(t) > 1 and t not in STOPWORDS][:32]
     if not terms:
         return []
-    # all terms first (selective, fast on common words); any term when that finds too little
+    # all terms first (selective, fast on common words); any term when that finds too little,
+    # leaving out terms in more than a tenth of passages: they barely move BM25 and cost a scan
     rows = _bm25(engine, " ".join(f'"{t}"' for t in terms), article_ids, limit)
     if len(rows) < (enough or limit) and len(terms) > 1:
         seen = {r[0] for r in rows}
-        rows += [r for r in _bm25(engine, " OR ".join(f'"{t}"' for t in terms), article_ids, limit)
-                 if r[0] not in seen][: limit - len(rows)]
+        rows += [r for r in _bm25(engine, " OR ".join(f'"{t}"' for t in _informative(engine, terms)),
+                                  article_ids, limit) if r[0] not in seen][: limit - len(rows)]
     return rows
+
+
+def _informative(engine: Engine, terms: list[str]) -> list[str]:
+    """The terms without the very common ones (at least the two rarest are kept)."""
+    with engine.connect() as conn:
+        total = conn.execute(text("SELECT COUNT(*) FROM passage")).scalar() or 1
+        binds = ", ".join(f":t{i}" for i in range(len(terms)))
+        params = {f"t{i}": t for i, t in enumerate(terms)}
+        try:
+            df = dict(conn.execute(text(f"SELECT term, doc FROM passage_vocab WHERE term IN ({binds})"), params).all())
+        except OperationalError:  # a store without the vocab table (not SQLite): keep every term
+            return terms
+    # the porter stemmer may have changed a term: an unseen term counts as rare
+    ranked = sorted(terms, key=lambda t: df.get(t, 0))
+    keep = [t for t in ranked if df.get(t, 0) <= total / 10]
+    return keep if len(keep) >= 2 else ranked[:2]
 
 
 def _bm25(engine: Engine, match: str, article_ids: set[int] | None, limit: int) -> list[tuple[int, float]]:
