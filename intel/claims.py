@@ -61,18 +61,6 @@ SIGNALS = {
                        r"alliance", r"take part", r"memorandum", r"MoU", r"letter of intent",
                        r"consortium", r"team(?:s|ed)? up"),
 }
-ACTION = _rx(r"build\w*", r"built", r"construct\w*", r"develop\w*", r"invest\w*", r"sign\w*",
-             r"agree\w*", r"deals?", r"contracts?", r"plans?", r"planned", r"planning", r"will",
-             r"would", r"expect\w*", r"buy\w*", r"bought", r"purchas\w+", r"leas\w+", r"acquir\w+",
-             r"deploy\w*", r"order\w*", r"suppl\w+", r"provid\w+", r"hir\w+", r"open\w*",
-             r"launch\w*", r"expand\w*", r"partner\w*", r"commit\w*", r"secur\w+", r"announc\w+",
-             r"unveil\w*", r"break(?:s|ing)? ground", r"broke ground", r"to (?:add|host|run|use)",
-             r"add(?:s|ed|ing)?", r"host\w*", r"us(?:e|es|ed|ing)", r"take (?:over|part)", r"rais\w+",
-             r"spend\w*", r"pledg\w+", r"award\w*", r"select\w*", r"chose", r"choose\w*",
-             r"creat\w+", r"employ\w*", r"running", r"operat\w+", r"came online", r"go live",
-             r"fund\w*", r"financ\w+", r"allocat\w+", r"lift\w*", r"raised", r"cancel\w*",
-             r"scrap\w*", r"offtake", r"establish\w*", r"set up", r"approv\w+", r"export\w*",
-             r"ship\w*", r"receiv\w+", r"under way", r"underway", r"due", r"targeted", r"set to")
 COMMENTARY = _rx(r"shares? (?:of \w+ )?(?:rose|fell|jumped|slid|dropped|climbed|gained|lost|tumbled|surged|sank)",
                  r"stock (?:rose|fell|jumped|slid|dropped|price)", r"analysts? (?:said|say|says|expect\w*|note\w*|warn\w*)",
                  r"market (?:value|capitali[sz]ation|cap)", r"valuation", r"bubble", r"investors (?:worr\w+|fear\w*)",
