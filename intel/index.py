@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,10 @@ import numpy as np
 from sqlalchemy import Engine
 
 from intel.store import ids_checksum, passage_count_and_max, passage_ids_checksum, passage_vectors
+
+# OpenMP threads of faiss and torch spin after each call by default and starve the other
+# library (and SQLite) on a 2-core machine; passive waiting cut query p50 by a fifth.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 log = logging.getLogger("intel.index")
 HNSW_FROM = 200_000

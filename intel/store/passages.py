@@ -135,10 +135,14 @@ def _bm25(engine: Engine, match: str, article_ids: set[int] | None, limit: int) 
 
 
 def passage_count_and_max(engine: Engine, model: str) -> tuple[int, int]:
-    """Cheap agreement probe: how many passages there are, and the largest id (no table scan by model)."""
+    """Cheap agreement probe for queries: the largest passage id (a primary-key look-up).
+
+    New passages always raise it; passages deleted since the index was loaded only leave ids
+    that match no row, which searches skip and the next `intel ingest` or `reindex` removes.
+    """
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM passage")).one()
-    return int(row[0]), int(row[1])
+        row = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM passage")).one()
+    return 0, int(row[0])
 
 
 def passages_by_ids(engine: Engine, ids: list[int]) -> dict[int, Passage]:
@@ -148,13 +152,14 @@ def passages_by_ids(engine: Engine, ids: list[int]) -> dict[int, Passage]:
 
 
 def passage_ids_for_articles(engine: Engine, article_ids: set[int]) -> set[int]:
-    """Ids of every passage of these articles."""
+    """Ids of every passage of these articles (raw SQL: this is on the query path)."""
     out: set[int] = set()
     ordered = sorted(article_ids)
-    with Session(engine) as s:
+    with engine.connect() as conn:
         for i in range(0, len(ordered), 900):
-            query = select(Passage.id).where(col(Passage.article_id).in_(ordered[i : i + 900]))
-            out.update(int(x) for x in s.exec(query).all())
+            chunk = ordered[i : i + 900]
+            binds = ", ".join(str(int(x)) for x in chunk)  # ints only: safe to inline
+            out.update(r[0] for r in conn.execute(text(f"SELECT id FROM passage WHERE article_id IN ({binds})")))
     return out
 
 
