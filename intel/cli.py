@@ -6,7 +6,6 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -57,8 +56,8 @@ def ingest_cmd(ctx: click.Context, urls: tuple[str, ...], full_text: bool | None
     if full_text is not None:
         settings = replace(settings, fetch_full_text=full_text)
     engine = _engine(ctx)
-    with _progress("ingesting") as on_feed:
-        report = ingest(engine, settings, list(urls) or None, on_feed=on_feed)
+    with _progress("ingesting") as step:
+        report = ingest(engine, settings, list(urls) or None, on_feed=lambda feed, *_: step(feed.title or feed.url))
     _echo_report(report)
     if settings.extract_on_ingest:
         _run_extract(engine, settings, rebuild=False)
@@ -67,9 +66,9 @@ def ingest_cmd(ctx: click.Context, urls: tuple[str, ...], full_text: bool | None
 def _run_extract(engine, settings, rebuild: bool) -> None:  # type: ignore[no-untyped-def]
     from intel.annotate import annotate
 
-    with _progress("extracting") as on_feed:
-        report = annotate(engine, settings, rebuild=rebuild, on_batch=lambda done, total: on_feed(
-            type("B", (), {"title": f"{done}/{total} articles", "url": ""}), None, None))
+    with _progress("extracting") as step:
+        report = annotate(engine, settings, rebuild=rebuild,
+                          on_batch=lambda done, total: step(f"{done}/{total} articles"))
     click.echo(report.summary())
     _run_index(engine, settings)
 
@@ -77,10 +76,9 @@ def _run_extract(engine, settings, rebuild: bool) -> None:  # type: ignore[no-un
 def _run_index(engine, settings) -> None:  # type: ignore[no-untyped-def]
     from intel.index import index_articles
 
-    with _progress("indexing") as on_feed:
-        articles, passages = index_articles(
-            engine, settings.data_dir, settings.embed_model,
-            on_batch=lambda a, p: on_feed(type("B", (), {"title": f"{a} articles", "url": ""}), None, None))
+    with _progress("indexing") as step:
+        articles, passages = index_articles(engine, settings.data_dir, settings.embed_model,
+                                            on_batch=lambda a, p: step(f"{a} articles"))
     if articles:
         from intel.stories import update_stories
 
@@ -186,23 +184,23 @@ def _echo_report(report) -> None:  # type: ignore[no-untyped-def]
 
 
 class _progress:
-    """A rich progress bar over feeds, advanced by ingest's per-feed callback."""
+    """A rich progress bar; the block gets `step(what)`, which advances it and says what is done."""
 
     def __init__(self, label: str) -> None:
         self.label = label
 
-    def __enter__(self) -> Callable[..., None]:
+    def __enter__(self) -> Callable[[str], None]:
         from rich.progress import Progress
 
         self.bar = Progress(transient=True, disable=not sys.stderr.isatty())
         self.bar.start()
         self.task = self.bar.add_task(self.label, total=None)
 
-        def on_feed(feed: Any, outcome: Any, counts: Any) -> None:
+        def step(what: str) -> None:
             self.bar.advance(self.task)
-            self.bar.update(self.task, description=f"{self.label} {feed.title or feed.url}"[:70])
+            self.bar.update(self.task, description=f"{self.label} {what}"[:70])
 
-        return on_feed
+        return step
 
     def __exit__(self, *exc: object) -> None:
         self.bar.stop()
@@ -246,8 +244,8 @@ def demo(ctx: click.Context) -> None:
     settings = _settings(ctx)
     if ctx.parent is None or ctx.parent.params.get("data_dir") is None:
         settings = replace(settings, data_dir=Path("data/demo"))
-    with _progress("demo") as on_feed:
-        engine, reports = run_demo(settings, on_feed=on_feed)
+    with _progress("demo") as step:
+        engine, reports = run_demo(settings, on_feed=lambda feed, *_: step(feed.title or feed.url))
     if settings.extract_on_ingest:
         _run_extract(engine, settings, rebuild=False)
     click.echo(f"demo store: {settings.db_url}")

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
-from intel.store import ids_checksum, passage_count_and_max, passage_ids_checksum, passage_vectors
+from intel.store import ids_checksum, passage_ids_checksum, passage_max_id, passage_vectors
 
 # OpenMP threads of faiss and torch spin after each call by default and starve the other
 # library (and SQLite) on a 2-core machine; passive waiting cut query p50 by a fifth.
@@ -161,7 +161,7 @@ def load_index(engine: Engine, data_dir: Path, model: str) -> tuple[VectorIndex,
     return rebuild_index(engine, data_dir, model), "rebuilt (index disagreed with the database)"
 
 
-_LOADED: dict[tuple[str, str], tuple[VectorIndex, tuple[int, int]]] = {}
+_LOADED: dict[tuple[str, str], tuple[VectorIndex, int]] = {}
 
 
 def get_index(engine: Engine, data_dir: Path, model: str) -> VectorIndex:
@@ -171,7 +171,7 @@ def get_index(engine: Engine, data_dir: Path, model: str) -> VectorIndex:
     files were replaced), the full check of `load_index` runs again.
     """
     key = (str(Path(data_dir).resolve()), model)
-    probe = passage_count_and_max(engine, model)
+    probe = passage_max_id(engine)
     cached = _LOADED.get(key)
     path = index_dir(data_dir) / "passages.faiss"
     if cached and cached[1] == probe and path.exists():
@@ -213,7 +213,7 @@ def index_articles(
             at += len(spans)
         saved = save_passages(engine, grouped, model)
         stale = set(vi.ids().tolist()) & {i for i, _ in saved}
-        if stale:  # never expected: passage ids are not reused
+        if stale:  # SQLite reuses the highest ids after those rows are deleted (an updated article)
             vi.index.remove_ids(np.array(sorted(stale), dtype=np.int64))
         if saved:
             vi.add(np.array([i for i, _ in saved], dtype=np.int64), np.vstack([v for _, v in saved]))
@@ -222,15 +222,11 @@ def index_articles(
         if on_batch:
             on_batch(articles, passages)
     if articles:
-        vi, _ = load_index(engine, data_dir, model) if _dropped_rows(vi, engine, model) else (vi, "")
-        vi.save()
+        if vi.count != passage_ids_checksum(engine, model)[0]:
+            rebuild_index(engine, data_dir, model)  # replaced passages left dead ids behind
+        else:
+            vi.save()
     return articles, passages
-
-
-def _dropped_rows(vi: VectorIndex, engine: Engine, model: str) -> bool:
-    """True when passages were replaced (an updated article): the index then holds dead ids."""
-    count, _ = passage_ids_checksum(engine, model)
-    return vi.count != count
 
 
 def _embed_text(title: str, passage: str) -> str:

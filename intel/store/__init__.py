@@ -19,9 +19,9 @@ from intel.store.passages import (
     articles_to_index,
     ids_checksum,
     keyword_search,
-    passage_count_and_max,
     passage_ids_checksum,
     passage_ids_for_articles,
+    passage_max_id,
     passage_vectors,
     passages_by_ids,
     save_passages,
@@ -46,6 +46,6 @@ __all__ = [
     "add_feeds", "count_articles", "count_pending", "facts_for", "finish_run", "iter_articles",
     "known_hashes", "list_feeds", "new_lab_counts", "open_store", "pending_articles", "remove_feeds",
     "save_extractions", "save_fetch", "start_run", "utcnow", "Passage", "articles_to_index",
-    "ids_checksum", "keyword_search", "passage_count_and_max", "passage_ids_checksum", "passage_ids_for_articles",
+    "ids_checksum", "keyword_search", "passage_max_id", "passage_ids_checksum", "passage_ids_for_articles",
     "passage_vectors", "passages_by_ids", "save_passages", "save_stories", "story_inputs",
 ]

@@ -134,15 +134,14 @@ def _bm25(engine: Engine, match: str, article_ids: set[int] | None, limit: int) 
     return [(int(r[0]), -float(r[1])) for r in rows]
 
 
-def passage_count_and_max(engine: Engine, model: str) -> tuple[int, int]:
+def passage_max_id(engine: Engine) -> int:
     """Cheap agreement probe for queries: the largest passage id (a primary-key look-up).
 
     New passages always raise it; passages deleted since the index was loaded only leave ids
     that match no row, which searches skip and the next `intel ingest` or `reindex` removes.
     """
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM passage")).one()
-    return 0, int(row[0])
+        return int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM passage")).scalar() or 0)
 
 
 def passages_by_ids(engine: Engine, ids: list[int]) -> dict[int, Passage]:
