@@ -1,4 +1,4 @@
-# Two entry points: `make demo` (install, ingest the bundled sample offline) and `make test`.
+# Two entry points: `make demo` (install, ingest the bundled sample offline, open the dashboard) and `make test`.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -18,6 +18,7 @@ install: $(STAMP)
 
 demo: install
 	$(VENV)/bin/intel demo
+	$(VENV)/bin/intel --data-dir data/demo dashboard
 
 test: install
 	$(PY) -m pytest -q

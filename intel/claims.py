@@ -1,70 +1,27 @@
 """Infrastructure claims in a sentence: is it one, of which type, by whom, where, how much.
 
-Rules over the spaCy parse (subjects, conjunctions) and keyword patterns; each claim has one
-actor, so a sentence with three subject labs yields three claims. The rule set is versioned:
-change CLAIM_RULES when behaviour changes, so stored claims can be told apart and rebuilt.
+Rules over the spaCy parse (subjects, passive agents, conjunctions) pick the actors; each claim
+has one actor, so a sentence with three subject labs yields three claims, and "it" or "the
+company" is resolved from the article so far (ActorContext). The type comes from intel.typer
+(keyword rules checked by a learned classifier; TYPES, SIGNALS and classify are re-exported here).
+The rule set is versioned: change CLAIM_RULES when behaviour changes, so stored claims can be told
+apart and rebuilt.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from intel.amounts import Amount, find_amounts
 from intel.detector import load_detector
+from intel.typer import COMMENTARY, SIGNALS, TYPES, _rx, classify, load_typer, type_cues  # noqa: F401
 
 if TYPE_CHECKING:
     from spacy.tokens import Span
 
-CLAIM_RULES = "rules.v2+tfidf-lr.v1"
-TYPES = ("datacenter", "compute_deal", "chips", "power", "investment", "hiring", "expansion",
-         "partnership")
-
-
-def _rx(*words: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(words) + r")\b", re.I)
-
-
-SIGNALS = {
-    "hiring": _rx(r"hir(?:e|es|ed|ing)", r"recruit\w*", r"jobs", r"roles", r"positions",
-                  r"job openings", r"employ(?:s|ed)? about", r"engineers", r"workforce"),
-    "chips": _rx(r"GPUs?", r"chips?", r"accelerators?", r"TPUs?", r"Blackwell", r"Hopper", r"Rubin",
-                 r"H[12]00s?", r"H20s?", r"GB[23]00s?", r"MI\d{3}\w*", r"Trainium\w*", r"Ascend",
-                 r"semiconductors?", r"wafers?", r"fabs?", r"foundry", r"superchips?", r"processors",
-                 r"graphics processing units", r"memory", r"DRAM", r"Instinct", r"servers",
-                 r"export (?:licen[cs]es?|controls?)", r"HBM", r"memory chips"),
-    "power": _rx(r"power purchase", r"PPAs?", r"electricity", r"nuclear", r"reactors?", r"SMRs?",
-                 r"gas turbines?", r"turbines", r"hydropower", r"hydro", r"solar", r"wind (?:farm|power)",
-                 r"geothermal", r"grid", r"substation", r"power plant", r"fuel cells?",
-                 r"energy (?:supply|deal|agreement)", r"power (?:supply|deal|agreement|capacity)",
-                 r"behind the meter", r"utility", r"natural gas", r"battery storage"),
-    "compute_deal": _rx(r"cloud (?:contract|deal|agreement|services|computing|capacity|infrastructure)",
-                        r"computing (?:capacity|power|services|infrastructure)", r"compute (?:capacity|deal|contract)",
-                        r"Azure services", r"offtake", r"right of first refusal", r"GPU infrastructure",
-                        r"capacity (?:deal|agreement|contract)", r"rent(?:s|ed|ing)? (?:servers|GPUs|capacity)",
-                        r"buy (?:cloud|computing|compute)", r"cloud provider"),
-    "datacenter": _rx(r"data[- ]?cent(?:er|re)s?", r"datacent(?:er|re)s?", r"campus(?:es)?", r"facility",
-                      r"facilities", r"hyperscale", r"colocation", r"AI factor(?:y|ies)", r"supercomputers?",
-                      r"clusters?", r"superclusters?", r"server farms?", r"buildings?", r"sites?", r"capacity",
-                      r"come online", r"go live", r"came online", r"first phase", r"construction",
-                      r"(?:AI|artificial-intelligence) (?:center|centre|hub)", r"cable landing station"),
-    "investment": _rx(r"invest(?:s|ed|ing|ment|ments)?", r"capex", r"capital[- ]expenditures?",
-                      r"capital spending", r"spend(?:s|ing)?", r"funding", r"financing", r"raise[sd]?",
-                      r"fund(?:s|ed)?", r"funders?", r"backers?", r"debt", r"equity", r"commitment",
-                      r"pledge[sd]?", r"budget\w*", r"stake", r"acquir\w+", r"acquisition",
-                      r"buy(?:s|ing)? (?:a|the) \w+ (?:stake|company|firm)"),
-    "expansion": _rx(r"regions?", r"expand(?:s|ed|ing)? (?:into|to)", r"enter(?:s|ed|ing)?",
-                     r"launch(?:es|ed)? in", r"for Countries", r"AI Zone", r"new markets?",
-                     r"first (?:\w+ )?in (?:the )?[A-Z]\w+", r"expansion"),
-    "partnership": _rx(r"partner(?:s|ship|ships|ed|ing)?", r"joint venture", r"tie-ups?", r"collaborat\w+",
-                       r"alliance", r"take part", r"memorandum", r"MoU", r"letter of intent",
-                       r"consortium", r"team(?:s|ed)? up"),
-}
-COMMENTARY = _rx(r"shares? (?:of \w+ )?(?:rose|fell|jumped|slid|dropped|climbed|gained|lost|tumbled|surged|sank)",
-                 r"stock (?:rose|fell|jumped|slid|dropped|price)", r"analysts? (?:said|say|says|expect\w*|note\w*|warn\w*)",
-                 r"market (?:value|capitali[sz]ation|cap)", r"valuation", r"bubble", r"investors (?:worr\w+|fear\w*)",
-                 r"price target", r"per share", r"sell-off", r"rall(?:y|ied)", r"Nasdaq", r"S&P 500")
+CLAIM_RULES = "rules.v3+tfidf-lr.v1+typer.v1"
 STATUS = [
     ("cancelled", _rx(r"cancel\w*", r"scrap\w*", r"abandon\w*", r"halt\w*", r"shelv\w+", r"pull(?:ed)? out")),
     ("operational", _rx(r"operational", r"came online", r"come online", r"went live", r"is running",
@@ -79,9 +36,6 @@ STATUS = [
     ("announced", _rx(r"announc\w+", r"unveil\w*", r"signed", r"agreed", r"said", r"struck", r"committed",
                       r"awarded", r"secured", r"selected", r"chose")),
 ]
-STRONG_POWER = re.compile(r"\b(?:secur\w+|suppl\w+|buy\w*|bought|purchas\w+|deliver\w*|provid\w+|sign\w+)\b"
-                          r".{0,40}?\b(?:power|electricity|energy)\b(?! (?:of|for) (?:AI|its|the) "
-                          r"(?:chips|GPUs|models))", re.I)
 UNIT_FOR = {"power": "MW", "chips": "chips", "hiring": "roles", "investment": "USD",
             "compute_deal": "USD", "datacenter": "MW", "partnership": "USD", "expansion": "USD"}
 QUOTE_OR_OPINION = _rx(r"analysts?", r"investors (?:are|were|worr\w+|fear\w*|watch\w*)", r"critics", r"questioned", r"cautioned", r"skeptic\w*",
@@ -114,49 +68,6 @@ class Claim:
     unit: str | None = None
 
 
-def classify(text: str) -> str | None:
-    """The claim type a sentence's wording points to, or None when it states no infra action."""
-    if COMMENTARY.search(text):
-        return None
-    hits = {t: len(rx.findall(text)) for t, rx in SIGNALS.items()}
-    amounts = find_amounts(text)
-    units = {a.unit for a in amounts}
-    if hits["hiring"] and ("roles" in units or re.search(r"\bhir(?:e|es|ed|ing)\b|recruit", text, re.I)):
-        return "hiring"
-    invest_verb = re.search(r"\binvest\w*|\bcapex\b|capital[- ]expenditure|capital spending|\bspend\w*|"
-                            r"\bfunding\b|\bfinanc\w+|\braise[sd]?\b|\braising\b|\bfunders?\b|\bcommit\w*|"
-                            r"\bpledg\w+|\btakeover\b|\bacqui\w+|\bbackstop\w*|\bdebt\b|\bstake\b", text, re.I)
-    if invest_verb and "USD" in units and not re.search(r"\b(?:buy|provide|rent|offtake|contract)\b", text, re.I):
-        return "investment"
-    if hits["compute_deal"] and re.search(r"\b(?:buy\w*|provid\w+|suppl\w+|rent\w*|contract\w*|agree\w*|"
-                                         r"deal|offtake|commit\w*|sign\w*|use|access|purchas\w+|"
-                                         r"earmark\w*|lease\w*)\b", text, re.I):
-        return "compute_deal"
-    chip_trade = re.search(r"\b(?:buy|bought|purchas|order|suppl|sell|sold|sale|export|ship|deliver|"
-                           r"offtake|acquir|procur|licen[cs]|install|deploy)", text, re.I)
-    builds = hits["datacenter"] and re.search(r"\b(?:build\w*|built|construct\w*|house\w*|brought online|"
-                                              r"switched on|opened|launch\w*|operat\w+|develop\w*)\b", text, re.I)
-    if hits["chips"] and re.search(r"\b(?:us(?:e|es|ing)|access|rent\w*)\b[^.]{0,30}\b\w+'s\b", text):
-        return "compute_deal"  # using another company's chips is buying compute from it
-    if hits["chips"] and (chip_trade or "chips" in units and not builds):
-        return "chips"
-    if hits["power"] and not hits["datacenter"] or hits["power"] >= 2 or STRONG_POWER.search(text):
-        return "power"
-    if hits["datacenter"] or "MW" in units:
-        return "datacenter"
-    if hits["expansion"]:
-        return "expansion"
-    if hits["partnership"]:
-        return "partnership"
-    if invest_verb:
-        return "investment"
-    if hits["chips"]:
-        return "chips"
-    if hits["power"]:
-        return "power"
-    return None
-
-
 def status_of(text: str) -> str | None:
     """The status the sentence states (cancelled > operational > under construction > planned > announced)."""
     for name, rx in STATUS:
@@ -177,40 +88,160 @@ def pick_amount(text: str, claim_type: str) -> Amount | None:
     return amounts[0]
 
 
+COMPANY_NOUNS = {"company", "firm", "group", "startup", "start-up", "developer", "operator", "provider",
+                 "maker", "chipmaker", "giant", "conglomerate", "business", "lab", "neocloud", "hyperscaler"}
+PRONOUNS = {"it", "they"}
 PROJECT_NOUNS = {"facility", "site", "campus", "project", "phase", "cluster", "building", "plant",
-                 "center", "centre", "construction", "capacity", "expansion", "company", "firm",
-                 "group", "startup", "venture", "developer", "operator", "build-out", "buildout",
-                 "programme", "program", "hub", "factory", "supercomputer", "deployment", "it", "they",
+                 "center", "centre", "construction", "capacity", "expansion", "venture", "build-out",
+                 "buildout", "programme", "program", "hub", "factory", "supercomputer", "deployment",
                  "supercluster", "system", "first", "second", "third", "gigawatt", "megawatts",
                  "gigawatts", "portion", "rest", "remainder", "facilities", "sites", "campuses"}
+PRODUCT_NOUNS = {"chip", "chips", "gpu", "gpus", "tpus", "processor", "processors", "accelerators", "systems",
+                 "servers", "units", "hardware", "racks", "superchips"}
+_SITE_NOUNS = {"center", "centre", "centers", "centres", "campus", "campuses", "site", "sites", "facility",
+               "facilities", "cluster", "park", "hub"}
 
 
-def actors(sent: Span, labs: list[LabRef]) -> tuple[list[LabRef], bool]:
-    """Labs that do the action, and whether the subject refers back to an earlier actor.
+@dataclass
+class ActorContext:
+    """Who the earlier sentences of an article were about, to resolve "it", "the company", "the site".
 
-    Grammatical subjects (and their conjuncts) act; "it", "the company" or "the campus" as subject
-    points back to the article's current actor; a lab that only modifies a noun ("Nvidia chips")
-    does not act.
+    "It" points to the sole subject lab of the previous sentence, else to that sentence's claim
+    actors (at most two: "developed by Nscale and Aker. It will have 230 MW"), else to the one
+    lab it names; "they" may point to more actors. "The company" points to the latest lab that
+    was the sole subject of a sentence; "the site" or "the project" to the latest claim with a
+    single actor. Each falls back to the next, and the article's most-named lab comes last.
+    """
+
+    main: str | None = None
+    subject: str | None = None  # the latest lab that was the sole subject of a sentence
+    single: str | None = None  # the actor of the latest claim that had one actor
+    previous_subject: str | None = None  # the previous sentence's sole subject lab
+    previous_actors: list[str] = field(default_factory=list)  # the previous sentence's claim actors
+    previous_labs: list[str] = field(default_factory=list)  # the labs the previous sentence names
+
+    def resolve(self, kind: str) -> list[str]:
+        """The actors a referring subject of this kind (it, they, company, project) points to."""
+        if kind in {"it", "they"}:
+            if self.previous_subject:
+                return [self.previous_subject]
+            if self.previous_actors and (kind == "they" or len(self.previous_actors) <= 2):
+                return list(self.previous_actors)
+            if len(self.previous_labs) == 1:
+                return list(self.previous_labs)
+        order = [self.subject, self.single] if kind == "company" else [self.single, self.subject]
+        found = next((name for name in [*order, self.main] if name), None)
+        return [found] if found else []
+
+    def observe(self, labs: list[LabRef], subjects: list[str], claim_actors: list[str]) -> None:
+        """Record what one sentence said, before moving to the next."""
+        self.previous_labs = list(dict.fromkeys(ref.name for ref in labs))
+        self.previous_subject = subjects[0] if len(subjects) == 1 else None
+        self.previous_actors = list(claim_actors)
+        if len(subjects) == 1:
+            self.subject = subjects[0]
+        if len(claim_actors) == 1:
+            self.single = claim_actors[0]
+
+
+def _referring_kind(sent: Span) -> str | None:
+    """Whether the main subject points back: "it" (pronoun), "the company" (company), "the site" (project)."""
+    for tok in sent:
+        if tok.dep_ not in {"nsubj", "nsubjpass"} or tok.head.dep_ != "ROOT":
+            continue
+        word = tok.lower_
+        if word in PRONOUNS:
+            return word
+        if word in COMPANY_NOUNS:
+            return "company"
+        if word in PROJECT_NOUNS:
+            return "project"
+    return None
+
+
+def subject_labs(sent: Span, labs: list[LabRef]) -> list[LabRef]:
+    """Labs in the sentence's subject phrases (subjects, their conjuncts and appositions).
+
+    The maker named on a product ("The first 3,000 Nvidia chips will be deployed") is not one.
     """
     subjects = []
     for ref in labs:
         span = sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")
-        if span is not None and any(_in_subject(tok) for tok in span):
+        if span is None or span.root.dep_ in {"compound", "nmod", "amod"} and \
+                span.root.head.lower_ in PRODUCT_NOUNS:
+            continue
+        if any(_in_subject(tok) for tok in span):
             subjects.append(ref)
+    return _unique(subjects)
+
+
+def actors(sent: Span, labs: list[LabRef]) -> tuple[list[LabRef], str | None]:
+    """Labs that do the action, or else the kind of referring subject that points to an earlier actor.
+
+    Grammatical subjects (and their conjuncts) act, and so does the agent of a passive ("is
+    being developed by Nscale"); "it", "the company" or "the campus" as subject points back
+    (the kind is returned: it, they, company, project); a lab that only modifies a noun
+    ("Nvidia chips") does not act.
+    """
+    subjects = subject_labs(sent, labs)
     if subjects:
-        return _unique(subjects), False
-    subject_heads = [t for t in sent if t.dep_ in {"nsubj", "nsubjpass"} and t.head.dep_ == "ROOT"]
-    if any(t.lower_ in PROJECT_NOUNS for t in subject_heads):
-        return [], True
-    for ref in labs:
-        span = sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")
-        if span is not None and span.root.dep_ not in {"compound", "poss", "pobj", "amod", "nmod"}:
-            return [ref], False
-    for ref in labs:  # "AWS's plan to invest", "Yotta's data center": the owner acts
-        span = sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")
-        if span is not None and span.root.dep_ == "poss":
-            return [ref], False
-    return [], True
+        return subjects, None
+    spans = [(ref, sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")) for ref in labs]
+    spans = [(ref, span) for ref, span in spans if span is not None]
+    agents = [ref for ref, span in spans if _in_agent(span.root)]
+    if agents:
+        return _unique(agents), None
+    kind = _referring_kind(sent)
+    if kind is not None:
+        owners = {ref.name: ref for ref, span in spans
+                  if span.root.dep_ == "poss" and span.root.head.lower_ in _SITE_NOUNS}
+        if kind == "project" and len(owners) == 1 and len({ref.name for ref in labs}) == 1:
+            return list(owners.values()), None  # "The supercluster will sit in Yotta's data center"
+        return [], kind
+    for ref, span in spans:
+        if span.root.dep_ not in {"compound", "poss", "pobj", "amod", "nmod"}:
+            return [ref], None
+    for ref, span in spans:  # "AWS's plan to invest", "Yotta's data center": the owner acts
+        if span.root.dep_ == "poss":
+            return [ref], None
+    return [], "project"
+
+
+def _in_agent(tok) -> bool:  # type: ignore[no-untyped-def]
+    """True for the object of a passive's "by" ("developed by Nscale and Aker"), conjuncts included."""
+    hops = 0
+    while tok.head is not tok and hops < 4:
+        if tok.dep_ == "pobj" and tok.head.dep_ == "agent":
+            return tok.head.head.dep_ == "ROOT"
+        if tok.dep_ not in {"conj", "appos", "compound", "nmod"}:
+            return False
+        tok = tok.head
+        hops += 1
+    return False
+
+
+def _governing_verb(sent: Span, ref: LabRef):  # type: ignore[no-untyped-def]
+    """The verb a lab is the subject of ("Nvidia will invest ..., and the ChatGPT maker will deploy")."""
+    span = sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")
+    if span is None:
+        return None
+    tok, hops = span.root, 0
+    while tok.head is not tok and hops < 8:
+        if tok.dep_ in {"nsubj", "nsubjpass"}:
+            return tok.head
+        tok = tok.head
+        hops += 1
+    return None
+
+
+def clause_text(verb, drop_heads: set[int], other_labs: set[int]) -> str:  # type: ignore[no-untyped-def]
+    """The words of a verb's clause, without the clauses of other actors (`drop_heads`) and without
+    relative clauses about another lab (`other_labs`: its tokens), which state that lab's action."""
+    drop: set[int] = set()
+    for tok in verb.subtree:
+        if tok.i in drop_heads or tok.dep_ == "relcl" and tok.head.i in other_labs:
+            drop.update(t.i for t in tok.subtree)
+    return "".join(t.text_with_ws for t in verb.subtree if t.i not in drop).strip()
 
 
 def _in_subject(tok) -> bool:  # type: ignore[no-untyped-def]
@@ -263,12 +294,20 @@ def is_background(sent: Span, year: int | None) -> bool:
     return False
 
 
+def _pick_type(text: str, rule_type: str | None) -> str | None:
+    """The rule type, checked by the learned typer when there is one (its type where the rules have none)."""
+    typer = load_typer()
+    if typer is None:
+        return rule_type
+    return typer.decide(text, type_cues(text, rule_type), rule_type)
+
+
 def claim_type_of(sent: Span, text: str, year: int | None) -> str | None:
     """The sentence's claim type, or None when it states no infrastructure action or plan.
 
     With the trained detector (models/claim_detector.json) it decides whether the sentence is a
-    claim and the rules give the type (the detector's guess where they find none); without it
-    the rules decide alone.
+    claim; the rules give the type and the trained typer (models/claim_typer.json) may overrule
+    them or fill in where they find none. Without the models the rules decide alone.
     """
     if not text or text[0] in "\"“‘'":
         return None  # quoted speech is commentary
@@ -283,36 +322,74 @@ def claim_type_of(sent: Span, text: str, year: int | None) -> str | None:
         return None
     rule_type = classify(text)
     if probability >= detector.threshold:
-        return rule_type or detector.guess_type(text)
+        if load_typer() is None:
+            return rule_type or detector.guess_type(text)
+        return _pick_type(text, rule_type)
     # just under the threshold, the rules must agree that it is a claim
     if rule_type and not QUOTE_OR_OPINION.search(text):
-        return rule_type
+        return _pick_type(text, rule_type)
     return None
 
 
+def _types_by_actor(sent: Span, doers: list[LabRef], labs: list[LabRef], sentence_type: str) -> dict[str, str]:
+    """Each actor's type from its own clause, where the sentence holds other clauses: another actor's
+    ("X will invest ..., and Y will deploy ...") or a relative clause about another lab ("... in
+    Anthropic, which in turn committed to buy ...")."""
+    verbs = {ref.name: _governing_verb(sent, ref) for ref in doers}
+    tokens = {}
+    for ref in labs:
+        span = sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")
+        tokens.setdefault(ref.name, set()).update(t.i for t in span or [])
+    out = {}
+    for ref in doers:
+        verb = verbs[ref.name]
+        if verb is None:
+            out[ref.name] = sentence_type
+            continue
+        others = {v.i for v in verbs.values() if v is not None and v.i != verb.i}
+        other_labs = {i for name, idx in tokens.items() if name != ref.name for i in idx}
+        clause = clause_text(verb, others, other_labs)
+        if clause == sent.text.strip() or len(clause) < 20:
+            out[ref.name] = sentence_type
+            continue
+        rule_type = classify(clause)
+        out[ref.name] = (_pick_type(clause, rule_type) or sentence_type) if rule_type else sentence_type
+    return out
+
+
 def sentence_claims(
-    sent: Span, labs: list[LabRef], country: str | None, fallback_actor: str | None,
+    sent: Span, labs: list[LabRef], country: str | None, context: ActorContext | str | None,
     year: int | None = None,
 ) -> list[Claim]:
-    """The claims one sentence makes (empty when it makes none)."""
+    """The claims one sentence makes (empty when it makes none).
+
+    `context` carries what earlier sentences said (see ActorContext) and is updated here; a plain
+    lab name stands for an article whose only known actor is that lab.
+    """
+    if not isinstance(context, ActorContext):
+        context = ActorContext(main=context)
     text = sent.text.strip()
     claim_type = claim_type_of(sent, text, year)
     if claim_type is None:
+        context.observe(labs, [ref.name for ref in subject_labs(sent, labs)] if labs else [], [])
         return []
     doers, refers_back = actors(sent, labs)
     names = [d.name for d in doers]
-    if not names and refers_back and fallback_actor:
-        names = [fallback_actor]
+    types = _types_by_actor(sent, doers, labs, claim_type)
+    if not names and refers_back:
+        names = context.resolve(refers_back)
+    context.observe(labs, [ref.name for ref in subject_labs(sent, labs)] if labs else [], names)
     if not names:
         return []
     others = [ref.name for ref in labs if ref.name not in names]
-    amount = pick_amount(text, claim_type)
     status = status_of(text)
     start, end = sent.start_char, sent.end_char
-    return [
-        Claim(lab=name, type=claim_type, evidence=sent.text, start=start, end=end,
-              counterparty=others[0] if others else None, country=country, status=status,
-              amount=amount.text if amount else None, value=amount.value if amount else None,
-              unit=amount.unit if amount else None)
-        for name in names
-    ]
+    out = []
+    for name in names:
+        kind = types.get(name, claim_type)
+        amount = pick_amount(text, kind)
+        out.append(Claim(lab=name, type=kind, evidence=sent.text, start=start, end=end,
+                         counterparty=others[0] if others else None, country=country, status=status,
+                         amount=amount.text if amount else None, value=amount.value if amount else None,
+                         unit=amount.unit if amount else None))
+    return out

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from intel.cli_digest import digest, run, subscribers
 from intel.cli_feeds import feeds
 from intel.cliutil import _engine, _settings, handle_errors, parse_day
 from intel.config import load_settings
@@ -50,46 +51,38 @@ def ingest_cmd(ctx: click.Context, urls: tuple[str, ...], full_text: bool | None
     """Fetch every subscribed feed (or the URLs given) and store new articles."""
     from dataclasses import replace
 
-    from intel.ingest import ingest
+    from intel.ingest import IngestReport
+    from intel.pipeline import refresh
 
     settings = _settings(ctx)
     if full_text is not None:
         settings = replace(settings, fetch_full_text=full_text)
-    engine = _engine(ctx)
-    with _progress("ingesting") as step:
-        report = ingest(engine, settings, list(urls) or None, on_feed=lambda feed, *_: step(feed.title or feed.url))
-    _echo_report(report)
-    if settings.extract_on_ingest:
-        _run_extract(engine, settings, rebuild=False)
+    with _progress("refreshing") as step:
+        report = refresh(_engine(ctx), settings, list(urls) or None, on_progress=lambda stage, what: step(what))
+    assert isinstance(report.ingest, IngestReport)
+    _echo_failures(report.ingest)
+    click.echo(report.summary())
 
 
 def _run_extract(engine, settings, rebuild: bool) -> None:  # type: ignore[no-untyped-def]
-    from intel.annotate import annotate
+    from intel.pipeline import annotate_and_index
 
     with _progress("extracting") as step:
-        report = annotate(engine, settings, rebuild=rebuild,
-                          on_batch=lambda done, total: step(f"{done}/{total} articles"))
+        report = annotate_and_index(engine, settings, step=lambda stage, what: step(f"{stage} {what}"),
+                                    rebuild=rebuild)
     click.echo(report.summary())
-    _run_index(engine, settings)
 
 
 def _run_index(engine, settings) -> None:  # type: ignore[no-untyped-def]
     from intel.index import index_articles
+    from intel.stories import update_stories
 
     with _progress("indexing") as step:
         articles, passages = index_articles(engine, settings.data_dir, settings.embed_model,
                                             on_batch=lambda a, p: step(f"{a} articles"))
     if articles:
-        from intel.stories import update_stories
-
+        update_stories(engine, settings.embed_model)
         click.echo(f"indexed {articles} articles: {passages} passages embedded")
-        from collections import Counter
-
-        mapping = update_stories(engine, settings.embed_model)
-        sizes = Counter(mapping.values())
-        grouped = sum(n for n in sizes.values() if n > 1)
-        click.echo(f"stories: {len(set(mapping.values()))} for {len(mapping)} articles "
-                   f"({grouped} articles share a story with another outlet)")
 
 
 @cli.command("reindex")
@@ -175,12 +168,11 @@ def labs_cmd(ctx: click.Context, as_json: bool) -> None:
         click.echo("to adopt one, add a line for it to models/labs.jsonl and run `intel extract --rebuild`")
 
 
-def _echo_report(report) -> None:  # type: ignore[no-untyped-def]
+def _echo_failures(report) -> None:  # type: ignore[no-untyped-def]
     for url, error in report.failures:
         click.echo(f"  failed  {url}: {error}", err=True)
     for url, problem in report.warnings:
         click.echo(f"  warning {url}: {problem}", err=True)
-    click.echo(report.summary())
 
 
 class _progress:
@@ -230,6 +222,35 @@ def export_cmd(ctx: click.Context, fmt: str, since: str | None, until: str | Non
         write_records(records, sys.stdout, fmt)
 
 
+@cli.command("dashboard")
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Port to serve on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 to share on a network).")
+@click.pass_context
+@handle_errors
+def dashboard_cmd(ctx: click.Context, port: int, host: str) -> None:
+    """Open the Streamlit dashboard on the store (search, landscape, timeline, labs, feeds, export)."""
+    import os
+    import subprocess
+
+    from intel.config import ROOT
+    from intel.errors import ConfigError
+
+    app = ROOT / "app.py"
+    if not app.exists():
+        raise ConfigError(f"dashboard not found at {app}; run it from a checkout of intel")
+    settings = _settings(ctx)
+    _engine(ctx)  # create or migrate the store first: errors belong on this terminal, in one line
+    env = {**os.environ, "INTEL_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
+    click.echo(f"dashboard on http://{host}:{port}  (store {settings.db_url}; Ctrl-C stops it)")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", host,
+           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"]
+    try:
+        subprocess.run(cmd, env=env, check=False)
+    except KeyboardInterrupt:
+        pass
+
+
 @cli.command()
 @click.pass_context
 @handle_errors
@@ -262,3 +283,6 @@ def demo(ctx: click.Context) -> None:
 
 
 cli.add_command(feeds)
+cli.add_command(subscribers)
+cli.add_command(digest)
+cli.add_command(run)

@@ -36,6 +36,18 @@ class Settings:
         default=f"intel/{__version__} (+self-hosted AI-infrastructure news monitor)",
         metadata={"help": "User-Agent sent with every request"},
     )
+    # digest emails (issue 6)
+    smtp_host: str = field(default="localhost", metadata={"help": "SMTP server for digest emails"})
+    smtp_port: int = field(default=0, metadata={"help": "SMTP port; 0 = 25, 587 (starttls) or 465 (ssl)"})
+    smtp_security: str = field(default="starttls", metadata={"help": "none | starttls | ssl"})
+    smtp_user: str = field(default="", metadata={"help": "SMTP login; empty = no login"})
+    smtp_password: str = field(default="", repr=False, metadata={"help": "SMTP password (never shown)"})
+    smtp_timeout: float = field(default=30.0, metadata={"help": "seconds per SMTP operation"})
+    mail_from: str = field(default="", metadata={"help": "From address of digest emails (required to send)"})
+    operator_email: str = field(default="", metadata={"help": "gets the digest plus the failing feeds"})
+    ingest_interval: int = field(default=60, metadata={"help": "minutes between ingests in `intel run`"})
+    digest_day: str = field(default="mon", metadata={"help": "weekday `intel run` sends the digest: mon..sun"})
+    digest_time: str = field(default="07:00", metadata={"help": "time of day (HH:MM, UTC) of the digest"})
 
     @property
     def db_url(self) -> str:
@@ -62,6 +74,9 @@ def _convert(name: str, raw: str, kind: type) -> object:
 _TYPES = {"data_dir": Path, "database_url": str, "http_timeout": float, "max_feed_bytes": int,
           "fetch_concurrency": int, "max_redirects": int, "fetch_full_text": bool, "user_agent": str,
           "spacy_model": str, "extract_on_ingest": bool, "extract_processes": int, "embed_model": str}
+_TYPES.update({"smtp_host": str, "smtp_port": int, "smtp_security": str, "smtp_user": str,
+               "smtp_password": str, "smtp_timeout": float, "mail_from": str, "operator_email": str,
+               "ingest_interval": int, "digest_day": str, "digest_time": str})
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -79,4 +94,25 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
     if (settings.http_timeout <= 0 or settings.max_feed_bytes <= 0 or settings.fetch_concurrency < 1
             or settings.extract_processes < 0):
         raise ConfigError("timeouts, size caps and concurrency must be positive")
+    _check_mail_settings(settings)
     return settings
+
+
+DIGEST_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _check_mail_settings(settings: Settings) -> None:
+    """Refuse malformed mail and schedule settings at load time, naming the variable."""
+    import re
+
+    if settings.smtp_security not in {"none", "starttls", "ssl"}:
+        raise ConfigError(f"INTEL_SMTP_SECURITY={settings.smtp_security!r}: use none, starttls or ssl")
+    if not 0 <= settings.smtp_port <= 65535 or settings.smtp_timeout <= 0:
+        raise ConfigError("INTEL_SMTP_PORT must be 0..65535 and INTEL_SMTP_TIMEOUT positive")
+    if settings.ingest_interval < 1:
+        raise ConfigError(f"INTEL_INGEST_INTERVAL={settings.ingest_interval}: minutes, at least 1")
+    if settings.digest_day not in DIGEST_DAYS:
+        raise ConfigError(f"INTEL_DIGEST_DAY={settings.digest_day!r}: use one of {', '.join(DIGEST_DAYS)}")
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", settings.digest_time)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ConfigError(f"INTEL_DIGEST_TIME={settings.digest_time!r}: use HH:MM (UTC), e.g. 07:00")

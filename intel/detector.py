@@ -2,8 +2,9 @@
 
 Trained by scripts/train_claims.py on the gold set (tests/fixtures/gold/articles.jsonl); the
 held-out set (heldout.jsonl) measures it. Scoring is pure Python + numpy, so run time needs no
-scikit-learn and no pickle. It decides *whether* a sentence states an infrastructure claim (and
-suggests a type where the rules find none); the rules still pick actors, amounts and status.
+scikit-learn and no pickle. It decides *whether* a sentence states an infrastructure claim; its
+type head is only a fallback for when the claim typer (intel/typer.py) is absent. The rules still
+pick actors, amounts and status.
 """
 
 from __future__ import annotations

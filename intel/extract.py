@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from intel.claims import CLAIM_RULES, Claim, LabRef, sentence_claims
+from intel.claims import CLAIM_RULES, ActorContext, Claim, LabRef, sentence_claims
 from intel.gazetteer import Lab, load_labs, load_places
 
 if TYPE_CHECKING:
@@ -117,19 +117,17 @@ class Extractor:
         out.mentions.extend(labs)
         out.mentions.extend(places)
         counts = Counter(m.key for m in labs)
-        fallback = counts.most_common(1)[0][0] if counts else None
+        context = ActorContext(main=counts.most_common(1)[0][0] if counts else None)
         for sent in doc.sents:
             refs = [LabRef(m.key, m.start, m.end) for m in labs if sent.start_char <= m.start < sent.end_char]
             refs.extend(self._new_company_refs(sent, refs))
             country = next((p.key for p in places if sent.start_char <= p.start < sent.end_char), None)
-            claims = sentence_claims(sent, refs, country, fallback, year)
+            claims = sentence_claims(sent, refs, country, context, year)  # updates the context
             for claim in claims:
                 if claim.lab not in counts:
                     out.mentions.append(Mention("lab", claim.lab, claim.lab,
                                                 *_find(doc.text, claim.lab, sent), known=False))
                     counts[claim.lab] += 1
-            if len(claims) == 1:  # "it" points back to a single actor, not to a list of partners
-                fallback = claims[0].lab
             out.claims.extend(_with_original_evidence(claims, text))
         return out
 

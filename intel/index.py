@@ -51,10 +51,27 @@ class VectorIndex:
 
     def exact(self, vector: np.ndarray, ids: list[int]) -> list[tuple[int, float]]:
         """Exact cosine of the query against these passages, from the vectors the index holds."""
+        wanted, scores = self._exact(vector, ids)
+        return [(int(i), float(x)) for i, x in zip(wanted, scores, strict=True)]
+
+    def exact_top(self, vector: np.ndarray, ids: Any, k: int) -> list[tuple[int, float]]:
+        """The k best of these passages by exact cosine, best first (ties: lower id first)."""
+        if k <= 0:
+            return []
+        wanted, scores = self._exact(vector, ids)
+        if len(scores) > k:
+            keep = np.argpartition(-scores, k - 1)[:k]
+            wanted, scores = wanted[keep], scores[keep]
+        order = np.lexsort((wanted, -scores))
+        return [(int(wanted[i]), float(scores[i])) for i in order]
+
+    def _exact(self, vector: np.ndarray, ids: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(ids present in the index, their cosines), in the order given."""
         import faiss
 
-        if self.index is None or not ids:
-            return []
+        wanted = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if self.index is None or not len(wanted) or self.count == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if getattr(self, "_rows", None) is None or len(self._order) != self.count:
             inner = self.index.index
             storage = inner.storage if hasattr(inner, "storage") else inner
@@ -63,12 +80,10 @@ class VectorIndex:
             self._order = self.ids()
             self._sorter = np.argsort(self._order)
         order, sorter = self._order, self._sorter
-        wanted = np.asarray(ids, dtype=np.int64)
-        pos = sorter[np.searchsorted(order, wanted, sorter=sorter)]
+        pos = sorter[np.minimum(np.searchsorted(order, wanted, sorter=sorter), len(order) - 1)]
         present = order[pos] == wanted
         pos, wanted = pos[present], wanted[present]
-        scores = self._rows[pos] @ vector.astype(np.float32)
-        return [(int(i), float(x)) for i, x in zip(wanted, scores, strict=True)]
+        return wanted, inner_products(self._rows[pos], vector)
 
     def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Replace the contents with these vectors."""
@@ -116,6 +131,23 @@ class VectorIndex:
         (self.directory / "meta.json.tmp").write_text(json.dumps(meta, indent=2))
         tmp.replace(self.directory / "passages.faiss")
         (self.directory / "meta.json.tmp").replace(self.directory / "meta.json")
+
+
+def inner_products(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """matrix @ vector with faiss's SIMD kernel on the calling thread.
+
+    Not numpy's `@`: its OpenBLAS worker thread busy-waits after every call, which on two cores
+    took a whole core from query encoding and SQLite (26 ms of CPU per filtered query of ~30 ms).
+    """
+    import faiss
+
+    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    vector = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
+    out = np.empty(len(matrix), dtype=np.float32)
+    if len(matrix):
+        faiss.fvec_inner_products_ny(faiss.swig_ptr(out), faiss.swig_ptr(vector), faiss.swig_ptr(matrix),
+                                     int(vector.shape[0]), len(matrix))
+    return out
 
 
 def index_dir(data_dir: Path) -> Path:

@@ -81,3 +81,11 @@ def migrate(conn: Connection) -> list[str]:
         )
         applied.append(step.__name__)
     return applied
+
+
+def m005_digest(conn: Connection) -> None:
+    """Digest subscribers, their watches (saved searches) and the record of digests sent."""
+    SQLModel.metadata.create_all(conn)  # creates only the tables that are missing
+
+
+MIGRATIONS.append(m005_digest)

@@ -8,29 +8,24 @@ low in the whole corpus (vector stores that filter after the nearest-neighbour s
 from __future__ import annotations
 
 import difflib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import Engine, text
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from intel.claims import TYPES
 from intel.errors import InputError
-from intel.store import (
-    Article,
-    Claim,
-    Feed,
-    Mention,
-    facts_for,
-    keyword_search,
-    passage_ids_for_articles,
-    passages_by_ids,
-)
+from intel.hits import RRF_K, ranked_hits
+from intel.store import Mention, keyword_search
 
-RRF_K = 40  # chosen on the judged queries (20 and 40 tie; 60 is slightly worse)
+__all__ = ["RRF_K", "Filters", "Hit", "candidate_articles", "candidate_passages", "check_query",
+           "resolve_filters", "search"]
+
 MAX_QUERY = 2000  # characters kept from a query; the rest adds nothing a model can use
 EXACT_BELOW = 50_000  # candidate passages scored exactly rather than through the index
 
@@ -118,10 +113,12 @@ def resolve_filters(engine: Engine, filters: Filters) -> Filters:
 
 def _found_lab(engine: Engine, value: str, gazetteer: dict[str, str]) -> str:
     """A company found in the news but not (yet) in the gazetteer, or InputError with a suggestion."""
+    with engine.connect() as conn:  # the common case, on the query path: one indexed look-up
+        exact = conn.execute(select(Mention.key).where(Mention.kind == "lab", Mention.key == value.strip())
+                             .limit(1)).scalar()
+    if exact:
+        return str(exact)
     with Session(engine) as s:
-        exact = s.exec(select(Mention.key).where(Mention.kind == "lab", Mention.key == value.strip())).first()
-        if exact:
-            return exact
         known = dict(gazetteer)  # the slow path, only for a name we do not know
         for key in s.exec(select(Mention.key).where(Mention.kind == "lab").distinct()).all():
             known.setdefault(key.lower(), key)
@@ -145,6 +142,26 @@ def candidate_articles(engine: Engine, f: Filters) -> set[int] | None:
     """
     if not f.active():
         return None
+    sql, params = _candidate_sql(f)
+    with engine.connect() as conn:
+        return {int(r[0]) for r in conn.execute(text(sql), params)}
+
+
+def candidate_passages(engine: Engine, f: Filters) -> np.ndarray | None:
+    """Ids of the passages of the articles that pass the filters (None when nothing is filtered).
+
+    One query: the candidate articles' sub-select joined to passages through their article index,
+    so both retrievers can be bounded by the passages without a second look-up.
+    """
+    if not f.active():
+        return None
+    sql, params = _candidate_sql(f)
+    with engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT id FROM passage WHERE article_id IN ({sql})"), params).all()
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+
+def _candidate_sql(f: Filters) -> tuple[str, dict]:  # type: ignore[type-arg]
     where, params = [], {}
     if f.since:
         where.append("a.published >= :since")
@@ -166,9 +183,7 @@ def candidate_articles(engine: Engine, f: Filters) -> set[int] | None:
             params[f"src{n}"] = f"%{value.lower()}%"
             likes.append(f"lower(coalesce(fd.title, '')) LIKE :src{n} OR lower(fd.url) LIKE :src{n}")
         where.append("a.feed_id IN (SELECT id FROM feed fd WHERE " + " OR ".join(likes) + ")")
-    sql = "SELECT a.id FROM article a WHERE " + " AND ".join(where)
-    with engine.connect() as conn:
-        return {int(r[0]) for r in conn.execute(text(sql), params)}
+    return "SELECT a.id FROM article a WHERE " + " AND ".join(where), params
 
 
 def _binds(prefix: str, values: list[str], params: dict) -> str:  # type: ignore[type-arg]
@@ -183,147 +198,78 @@ def search(
     engine: Engine, data_dir: Path, model: str, query: str, filters: Filters | None = None,
     k: int = 10, mode: str = "hybrid",
 ) -> list[Hit]:
-    """The k best articles for the query (hybrid, keyword or vector), grouped per article."""
-    query = check_query(query)
-    f = resolve_filters(engine, filters or Filters())
-    allowed = candidate_articles(engine, f)
-    if allowed is not None and not allowed:
-        return []
-    passage_ids = (passage_ids_for_articles(engine, allowed)
-                   if allowed is not None and mode in {"hybrid", "vector"} else None)
-    depth = max(50, k * 10)
-    jobs = []
-    with ThreadPoolExecutor(max_workers=2) as pool:  # SQLite and torch release the GIL: run both
-        if mode in {"hybrid", "keyword"}:
-            jobs.append(pool.submit(keyword_search, engine, query, allowed, depth, k))
-        if mode in {"hybrid", "vector"}:
-            jobs.append(pool.submit(_vector_ranking, engine, data_dir, model, query, passage_ids, depth))
-        rankings = [job.result() for job in jobs]
-    return _group(engine, _fuse(engine, rankings), k)
+    """The k best articles for the query (hybrid, keyword or vector), grouped per article.
 
-
-def _fuse(engine: Engine, rankings: list[list[tuple[int, float]]]) -> dict[int, float]:
-    """Reciprocal-rank fusion at the article level, scored onto each article's best passage.
-
-    Each retriever ranks articles by their best passage; an article's score is the sum over
-    retrievers of 1 / (k + rank). Fusing articles rather than passages keeps an article whose
-    keyword hit and vector hit are different passages from being split in two weak halves.
+    A worker thread encodes the query (torch and faiss release the GIL) and then ranks by vector,
+    while this thread resolves the filters, finds the candidate passages (handed to the worker)
+    and ranks by keyword over them. Both rankings only ever see candidate passages.
     """
-    owner = {pid: p.article_id for pid, p in passages_by_ids(
-        engine, list({pid for ranking in rankings for pid, _ in ranking})).items()}
-    article_score: dict[int, float] = {}
-    best_passage: dict[int, tuple[float, int]] = {}
-    for ranking in rankings:
-        seen: set[int] = set()
-        for pid, _ in ranking:
-            article = owner.get(pid)
-            if article is None:
-                continue
-            passage_rrf = 1.0 / (RRF_K + len(seen) + 1)
-            if article not in seen:
-                article_score[article] = article_score.get(article, 0.0) + passage_rrf
-                seen.add(article)
-                if passage_rrf > best_passage.get(article, (0.0, 0))[0]:
-                    best_passage[article] = (passage_rrf, pid)
-    return {best_passage[a][1]: score for a, score in article_score.items()}
+    query = check_query(query)
+    depth = max(50, k * 10)
+    candidates: Future[np.ndarray | None] = Future()
+    vector_job = (_POOL.submit(_vector_ranking, engine, data_dir, model, query, candidates, depth)
+                  if mode in {"hybrid", "vector"} else None)
+    try:
+        f = resolve_filters(engine, filters or Filters())
+        allowed = candidate_passages(engine, f)
+        candidates.set_result(allowed)
+    except BaseException as exc:
+        candidates.set_exception(exc)  # the worker must not wait for candidates that never come
+        raise
+    if allowed is not None and not len(allowed):
+        return []
+    rankings = []
+    if mode in {"hybrid", "keyword"}:
+        rankings.append(keyword_search(engine, query, None, depth, k, passage_ids=allowed))
+    if vector_job is not None:
+        rankings.append(vector_job.result())
+    return ranked_hits(engine, rankings, k)
+
+
+def _one_omp_thread() -> None:
+    """Worker start: faiss searches from this thread on one OpenMP thread (a per-thread setting).
+
+    A single-query flat search is bound by memory bandwidth: a second thread halved nothing but
+    the CPU left to SQLite and the encoder (12 ms wall either way at 100k vectors).
+    """
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+
+
+# long-lived workers for the vector side (no thread start per query); threads start on first use
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="intel-search", initializer=_one_omp_thread)
+
+
+@lru_cache(maxsize=256)
+def _query_vector(model: str, query: str) -> np.ndarray:
+    """The query's embedding; recent queries are kept (a dashboard re-runs a query per filter)."""
+    from intel.embed import get_embedder
+
+    vector = np.array(get_embedder(model).encode([query])[0], dtype=np.float32)
+    vector.flags.writeable = False
+    return vector
 
 
 def _vector_ranking(
-    engine: Engine, data_dir: Path, model: str, query: str, passage_ids: set[int] | None, depth: int
+    engine: Engine, data_dir: Path, model: str, query: str, candidates: Future[np.ndarray | None], depth: int
 ) -> list[tuple[int, float]]:
-    from intel.embed import get_embedder
+    """Passages by cosine to the query: every candidate scored exactly, or the index's nearest."""
     from intel.index import get_index
 
-    vector = get_embedder(model).encode([query])[0]
+    vector = _query_vector(model, query)  # before waiting: encoding overlaps the candidate query
+    passage_ids = candidates.result()
+    if passage_ids is not None and not len(passage_ids):
+        return []
     index = get_index(engine, data_dir, model)
     if passage_ids is not None and len(passage_ids) <= EXACT_BELOW:
-        scored = index.exact(vector, sorted(passage_ids))  # every candidate, scored exactly
-        return sorted(scored, key=lambda x: -x[1])[:depth]
+        return index.exact_top(vector, passage_ids, depth)  # every candidate, scored exactly
     if passage_ids is None:
         return index.search(vector, depth)
+    allowed = set(passage_ids.tolist())
     found: list[tuple[int, float]] = []
     wide = depth * 4
     while not found and wide <= index.count * 2:  # widen until enough candidates survive the filter
-        found = [(i, s) for i, s in index.search(vector, wide) if i in passage_ids][:depth]
+        found = [(i, s) for i, s in index.search(vector, wide) if i in allowed][:depth]
         wide *= 4
     return found
-
-
-def _group(engine: Engine, fused: dict[int, float], k: int) -> list[Hit]:
-    """Best passage per article, then one hit per story (its best article), k hits."""
-    ranked = sorted(fused.items(), key=lambda kv: -kv[1])
-    passages = passages_by_ids(engine, [pid for pid, _ in ranked[: k * 30]])
-    stories = _story_of(engine, {p.article_id for p in passages.values()})
-    best: dict[int, tuple[float, int]] = {}
-    taken: set[int] = set()
-    for pid, score in ranked[: k * 30]:
-        p = passages.get(pid)
-        if p is None or p.article_id in best or stories.get(p.article_id, p.article_id) in taken:
-            continue
-        best[p.article_id] = (score, pid)
-        taken.add(stories.get(p.article_id, p.article_id))
-        if len(best) == k:
-            break
-    return _assemble(engine, best, passages)
-
-
-def _assemble(engine: Engine, best: dict[int, tuple[float, int]], passages: dict) -> list[Hit]:  # type: ignore[type-arg]
-    """Hits for the chosen articles, in a fixed number of queries whatever k is."""
-    with Session(engine) as s:
-        rows = s.exec(select(Article, Feed).join(Feed, col(Feed.id) == col(Article.feed_id))
-                      .where(col(Article.id).in_(list(best)))).all()
-        by_id = {int(a.id or 0): (a, f) for a, f in rows}
-        story_ids = {a.story_id for a, _ in rows if a.story_id is not None}
-        members = s.exec(select(Article, Feed).join(Feed, col(Feed.id) == col(Article.feed_id))
-                         .where(col(Article.story_id).in_(story_ids)).order_by(col(Article.published))).all()
-    by_story: dict[int, list[tuple[Article, Feed]]] = {}
-    for a, f in members:
-        by_story.setdefault(int(a.story_id or 0), []).append((a, f))
-    facts = facts_for(engine, list({int(a.id or 0) for a, _ in members} | set(best)))
-    hits = []
-    for article_id, (score, pid) in best.items():
-        if article_id not in by_id:
-            continue
-        article, feed = by_id[article_id]
-        p = passages[pid]
-        mentions, claims = facts.get(article_id, ([], []))
-        mates = [(a, f) for a, f in by_story.get(int(article.story_id or -1), []) if a.id != article.id]
-        others = [{"article_id": a.id, "title": a.title, "source": f.title or f.url, "url": a.url,
-                   "published": a.published.strftime("%Y-%m-%dT%H:%M:%SZ")} for a, f in mates]
-        support = _support(feed.title or feed.url, claims,
-                           [(f.title or f.url, facts.get(int(a.id or 0), ([], []))[1]) for a, f in mates])
-        hits.append(Hit(
-            article_id=article_id, title=article.title, source=feed.title or feed.url,
-            published=article.published.strftime("%Y-%m-%dT%H:%M:%SZ"), url=article.url, score=score,
-            passage=p.text, start=p.start, end=p.end,
-            labs=list(dict.fromkeys(m.key for m in mentions if m.kind == "lab")),
-            countries=list(dict.fromkeys(m.key for m in mentions if m.kind == "country")),
-            claims=[{"type": c.type, "lab": c.lab, "country": c.country, "amount": c.amount,
-                     "evidence": c.evidence, "start": c.start, "end": c.end,
-                     **support.get((c.lab, c.type), {"corroboration": 1, "figures_differ": []})}
-                    for c in claims],
-            story=article.story_id, also_reported_by=others,
-        ))
-    hits.sort(key=lambda h: -h.score)
-    return hits
-
-
-def _support(source: str, claims: list[Claim], others: list[tuple[str, list[Claim]]]) -> dict:  # type: ignore[type-arg]
-    """Corroboration and differing figures for this article's claims across its story's outlets."""
-    from intel.stories import corroborate
-
-    if not others:
-        return {}
-    members = [(source, [_claim_dict(c) for c in claims])]
-    members += [(src, [_claim_dict(c) for c in cl]) for src, cl in others]
-    return corroborate(members)
-
-
-def _claim_dict(c: Claim) -> dict:  # type: ignore[type-arg]
-    return {"lab": c.lab, "type": c.type, "amount": c.amount, "value": c.value, "unit": c.unit}
-
-
-def _story_of(engine: Engine, article_ids: set[int]) -> dict[int, int]:
-    with Session(engine) as s:
-        rows = s.exec(select(Article.id, Article.story_id).where(col(Article.id).in_(article_ids))).all()
-    return {int(i): int(st) for i, st in rows if st is not None}

@@ -95,6 +95,9 @@ def clean_title(value: str | None) -> str:
     return _WS.sub(" ", value.replace("\n", " ")).strip()
 
 
+UNSAFE_SCHEMES = {"javascript", "data", "vbscript", "file", "blob"}
+
+
 def canonical_url(url: str | None, base: str | None = None) -> str | None:
     """Absolute URL without tracking parameters or default ports; sorted query."""
     if not url:
@@ -103,6 +106,8 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     if base:
         url = urljoin(base, url)
     parts = urlsplit(url)
+    if parts.scheme.lower() in UNSAFE_SCHEMES:
+        return None  # a feed's javascript:/data: "link" is an attack, not a citation
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
         return url or None
     host = parts.hostname or ""

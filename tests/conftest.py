@@ -47,3 +47,26 @@ def settings(tmp_path: Path) -> Settings:
 def engine(settings: Settings):  # type: ignore[no-untyped-def]
     """A freshly migrated SQLite store in the temp data dir."""
     return open_store(settings)
+
+
+@pytest.fixture(scope="session")
+def dashboard_store(server: TestServer) -> Iterator[Path]:
+    """The bundled sample plus a hostile feed (<script>, <img onerror>, a javascript: link), ingested,
+    extracted, indexed and grouped for real: the store the dashboard tests read."""
+    import shutil
+    import tempfile
+
+    from httpserver import Route
+
+    from intel.demo import run_demo
+    from intel.pipeline import refresh
+    from intel.store import add_feeds
+
+    data = Path(tempfile.mkdtemp(prefix="intel-dash-"))
+    settings = load_settings(env={}, data_dir=data)
+    engine, _ = run_demo(settings)
+    url = server.add("/hostile.xml", Route(body=(FIXTURES / "feeds" / "hostile.xml").read_bytes()))
+    add_feeds(engine, [{"url": url, "title": None}])
+    refresh(engine, settings, [url])
+    yield data
+    shutil.rmtree(data, ignore_errors=True)

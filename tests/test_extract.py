@@ -7,7 +7,9 @@ from conftest import FIXTURES
 
 from intel.amounts import find_amounts
 from intel.annotate import get_extractor
+from intel.claims import ActorContext, LabRef
 from intel.quality import evaluate, load_gold
+from intel.typer import TYPES, classify, load_typer, type_cues
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +92,78 @@ def test_pronoun_actor_points_back(ex):
     assert labs == ["Nscale", "Nscale"]
 
 
+def test_company_subject_points_to_the_latest_sole_subject_not_a_product_maker(ex):
+    text = ("Humain will build two data centers in Riyadh and Dammam. The first 18,000 Nvidia GB300 chips "
+            "will be installed there by June. The company plans to add 600 megawatts of capacity by 2030.")
+    assert [c.lab for c in ex.extract(text, 2025).claims] == ["Humain"] * 3
+
+
+def test_pronoun_after_a_passive_points_to_its_agents(ex):
+    text = ("The campus is being developed by Nscale and Aker through a joint venture near Narvik. "
+            "It will initially have 230 megawatts of capacity.")
+    claims = ex.extract(text, 2025).claims
+    assert [(c.lab, c.type) for c in claims] == [("Nscale", "datacenter"), ("Aker", "datacenter")] * 2
+
+
+def test_pronoun_follows_the_paragraph_that_switched_company(ex):
+    text = ("Crusoe said on Monday it would build a campus in Wyoming.\n\nOracle has signed a lease for the "
+            "first building. It will also buy 50,000 Nvidia chips for the site.")
+    assert [(c.lab, c.type) for c in ex.extract(text, 2025).claims] == [
+        ("Crusoe", "datacenter"), ("Oracle", "datacenter"), ("Oracle", "chips")]
+
+
+def test_actor_context_resolution_order():
+    ctx = ActorContext(main="Main")
+    assert ctx.resolve("it") == ["Main"]
+    ctx.observe([LabRef("A", 0, 1)], ["A"], ["A"])  # "A will build ..."
+    assert ctx.resolve("it") == ctx.resolve("company") == ctx.resolve("project") == ["A"]
+    ctx.observe([LabRef("B", 0, 1), LabRef("C", 2, 3)], [], ["B", "C"])  # "... developed by B and C"
+    assert ctx.resolve("it") == ["B", "C"]
+    assert ctx.resolve("company") == ["A"]  # the latest sole subject
+    ctx.observe([LabRef("D", 0, 1)], [], [])  # "For D, the deal marks a leap."
+    assert ctx.resolve("it") == ["D"]
+    assert ctx.resolve("project") == ["A"]  # the latest single-actor claim
+
+
+def test_each_actor_is_typed_by_its_own_clause(ex):
+    out = ex.extract("Nvidia will invest up to $100 billion in OpenAI, and OpenAI will deploy millions of "
+                     "Nvidia GPUs.", 2025)
+    assert [(c.lab, c.type) for c in out.claims] == [("Nvidia", "investment"), ("OpenAI", "chips")]
+    out = ex.extract("Microsoft and Nvidia will invest up to $15 billion in Anthropic, which in turn committed "
+                     "to buy $30 billion of computing capacity on Microsoft's Azure cloud.", 2025)
+    assert [(c.lab, c.type) for c in out.claims] == [("Microsoft", "investment"), ("Nvidia", "investment")]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Google will invest $9 billion to build a data center in South Carolina.", "investment"),
+    ("The county approved Meta's $800 million data center, to be built in two phases.", "datacenter"),
+    ("Amazon Web Services will open a new cloud region in Chile by the end of 2026.", "expansion"),
+    ("Samsung will build a second chip fabrication plant in Taylor, Texas.", "expansion"),
+    ("Meta signed a power purchase agreement for the output of a nuclear plant to supply its data centers.",
+     "power"),
+    ("Arm, Broadcom and Nvidia were named as technology partners for the Korean sites.", "partnership"),
+    ("Cohere will rent GPU capacity from CoreWeave in Canada.", "compute_deal"),
+    ("AMD will supply OpenAI with graphics processors totalling 6 gigawatts of computing power.", "chips"),
+    ("The campus will employ about 300 people once it is running.", "hiring"),
+    ("The company also plans to explore building small modular reactors in the state.", "power"),
+])
+def test_type_rules_follow_the_gold_guidelines(text, expected):
+    assert classify(text) == expected
+
+
+def test_typer_loads_and_fills_in_where_the_rules_have_no_type(tmp_path):
+    typer = load_typer()
+    assert typer is not None and set(typer.types) == set(TYPES)
+    text = "The contract could rise to about $19 billion if the customer takes additional services."
+    rule_type = classify(text)
+    probs = typer.probabilities(text, type_cues(text, rule_type))
+    assert abs(sum(probs.values()) - 1) < 1e-9
+    best = max(probs, key=probs.__getitem__)
+    assert typer.decide(text, type_cues(text, None), None) in TYPES
+    assert typer.decide(text, type_cues(text, best), best) == best  # a rule type the model agrees with stands
+    assert load_typer(tmp_path / "absent.json") is None
+
+
 def test_unknown_company_is_found_and_proposed(ex):
     out = ex.extract("Finnish neocloud Vaskiri Compute will build a 40 MW data center in Kajaani.")
     assert "Vaskiri Compute" in out.new_labs
@@ -117,17 +191,19 @@ def _report(ex, name):
 
 
 def test_quality_floors_on_held_out_set(ex):
-    """heldout.jsonl was labelled separately and is not used to train the detector or tune rules."""
+    """heldout.jsonl was labelled separately and is not used to train the detector or typer or tune rules."""
     rep = _report(ex, "heldout.jsonl")
     assert rep.labs.f1 >= 0.93
     assert rep.countries.f1 >= 0.90
     assert rep.claim_sentences.recall >= 0.75 and rep.claim_sentences.precision >= 0.78
-    assert rep.type_accuracy >= 0.75
+    assert rep.claims.precision >= 0.66 and rep.claims.recall >= 0.68
+    assert rep.type_accuracy >= 0.82  # measured once, blind: 0.845 (docs/quality.md)
 
 
 def test_quality_floors_on_training_set(ex):
-    """articles.jsonl trains the claim detector and tuned the rules: its floors guard regressions."""
+    """articles.jsonl trains the claim detector and typer and tuned the rules: its floors guard regressions."""
     rep = _report(ex, "articles.jsonl")
     assert rep.labs.f1 >= 0.94 and rep.countries.f1 >= 0.94
     assert rep.claim_sentences.recall >= 0.90 and rep.claim_sentences.precision >= 0.90
-    assert rep.type_accuracy >= 0.78
+    assert rep.claims.precision >= 0.82 and rep.claims.recall >= 0.83
+    assert rep.type_accuracy >= 0.86

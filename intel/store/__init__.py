@@ -17,11 +17,14 @@ from intel.store.facts import count_pending, facts_for, new_lab_counts, pending_
 from intel.store.feeds import add_feeds, list_feeds, remove_feeds
 from intel.store.passages import (
     articles_to_index,
+    hit_articles,
     ids_checksum,
     keyword_search,
     passage_ids_checksum,
     passage_ids_for_articles,
     passage_max_id,
+    passage_owners,
+    passage_texts,
     passage_vectors,
     passages_by_ids,
     save_passages,
@@ -47,5 +50,28 @@ __all__ = [
     "known_hashes", "list_feeds", "new_lab_counts", "open_store", "pending_articles", "remove_feeds",
     "save_extractions", "save_fetch", "start_run", "utcnow", "Passage", "articles_to_index",
     "ids_checksum", "keyword_search", "passage_max_id", "passage_ids_checksum", "passage_ids_for_articles",
-    "passage_vectors", "passages_by_ids", "save_passages", "save_stories", "story_inputs",
+    "passage_vectors", "passages_by_ids", "save_passages", "save_stories", "story_inputs", "hit_articles",
+    "passage_owners", "passage_texts",
+]
+
+from intel.store.digests import (  # noqa: E402  (digest emails, issue 6)
+    claims_of,
+    digest_sends,
+    failing_feeds,
+    last_sends,
+    last_sent_end,
+    list_subscribers,
+    period_articles,
+    prior_highs,
+    prior_lab_countries,
+    record_send,
+    remove_subscribers,
+    save_subscriber,
+)
+from intel.store.tables import DigestSend, Subscriber, Watch  # noqa: E402
+
+__all__ += [
+    "DigestSend", "Subscriber", "Watch", "claims_of", "digest_sends", "failing_feeds", "last_sent_end",
+    "last_sends", "list_subscribers", "period_articles", "prior_highs", "prior_lab_countries",
+    "record_send", "remove_subscribers", "save_subscriber",
 ]

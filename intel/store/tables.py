@@ -174,3 +174,50 @@ class SaveCounts:
     duplicate: int = 0
     updated: int = 0
     skipped: int = 0
+
+
+# --- digest emails (issue 6): subscribers, their saved searches, and what was sent ---
+
+from sqlalchemy import JSON  # noqa: E402
+from sqlalchemy import UniqueConstraint as SAUnique  # noqa: E402
+
+
+class Subscriber(SQLModel, table=True):
+    """A digest recipient with its filters (empty list: no restriction)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)
+    labs: list[str] = Field(default_factory=list, sa_type=JSON)  # canonical lab names
+    countries: list[str] = Field(default_factory=list, sa_type=JSON)  # ISO 3166-1 alpha-2
+    types: list[str] = Field(default_factory=list, sa_type=JSON)  # claim types
+    created: datetime = Field(default_factory=utcnow)
+
+
+class Watch(SQLModel, table=True):
+    """A subscriber's saved search: new matches get their own section of the digest."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True, ondelete="CASCADE")
+    query: str
+    labs: list[str] = Field(default_factory=list, sa_type=JSON)
+    countries: list[str] = Field(default_factory=list, sa_type=JSON)
+    types: list[str] = Field(default_factory=list, sa_type=JSON)
+    created: datetime = Field(default_factory=utcnow)
+
+
+class DigestSend(SQLModel, table=True):
+    """One digest for one period to one recipient: sent, or failed (retried on the next run)."""
+
+    __table_args__ = (SAUnique("recipient", "period", name="uq_digestsend_recipient_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str = Field(index=True)  # an address, not a subscriber id: the operator may not subscribe
+    period: str  # label: 2026-W46, or 2026-11-01..2026-11-08
+    period_start: datetime
+    period_end: datetime
+    status: str = "failed"  # sent | failed
+    attempts: int = 0
+    error: str | None = None
+    message_id: str | None = None
+    sent_at: datetime | None = None
+    updated: datetime = Field(default_factory=utcnow)
