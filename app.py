@@ -157,18 +157,38 @@ def page_landscape(rows: list[dict]) -> None:  # type: ignore[type-arg]
     if labs:
         import plotly.express as px
 
-        heat = px.imshow(matrix, x=countries, y=labs, text_auto=True, color_continuous_scale="Blues",
-                         labels={"x": "country", "y": "lab", "color": "claims"}, aspect="auto")
-        heat.update_layout(height=max(300, 24 * len(labs)), margin={"l": 0, "r": 0, "t": 10, "b": 0})
-        st.plotly_chart(heat, width="stretch", key="matrix")
+        cells = [(c, lab, n) for lab, row in zip(labs, matrix, strict=True)
+                 for c, n in zip(countries, row, strict=True) if n]
+        heat = px.scatter(x=[c for c, _, _ in cells], y=[lab for _, lab, _ in cells], size=[n for _, _, n in cells],
+                          color=[n for _, _, n in cells], text=[n for _, _, n in cells], size_max=28,
+                          color_continuous_scale="Blues", labels={"x": "country", "y": "lab", "color": "claims"})
+        heat.update_traces(textfont_size=10, marker_line_color="#1e3a8a", marker_line_width=0.5,
+                           unselected={"marker": {"opacity": 0.85}})
+        heat.update_xaxes(categoryorder="array", categoryarray=countries, side="top")
+        heat.update_yaxes(categoryorder="array", categoryarray=labs[::-1])
+        heat.update_layout(height=max(320, 26 * len(labs)), margin={"l": 0, "r": 0, "t": 10, "b": 0})
+        event = st.plotly_chart(heat, width="stretch", key="matrix", on_select="rerun", selection_mode="points")
+        picked = _picked_cell(event)
+        if picked and picked != st.session_state.get("land_picked"):  # a new click: show that cell's evidence
+            st.session_state["land_picked"] = picked
+            st.session_state["land_lab"], st.session_state["land_country"] = picked
+        st.caption("Click a cell to read its evidence below.")
     st.subheader("Evidence")
     col1, col2 = st.columns(2)
     lab = col1.selectbox("Lab", labs or sorted({r["lab"] for r in rows}), key="land_lab")
     options = sorted({r["country"] for r in rows if r["lab"] == lab and r["country"]})
     country = col2.selectbox("Country", options, key="land_country", format_func=dash.country_name)
     cited = [r for r in rows if r["lab"] == lab and r["country"] == country]
-    st.caption(f"{len(cited)} claims by {lab} in {dash.country_name(country)}")
+    st.caption(f"{len(cited)} claim{'s' if len(cited) != 1 else ''} by {lab} in {dash.country_name(country)}")
     show_evidence(cited, "land")
+
+
+def _picked_cell(event: object) -> tuple[str, str] | None:
+    """The (lab, country) of a clicked matrix cell, if any."""
+    points = getattr(getattr(event, "selection", None), "points", None) or []
+    if not points or "x" not in points[0] or "y" not in points[0]:
+        return None
+    return str(points[0]["y"]), str(points[0]["x"])
 
 
 def show_evidence(rows: list[dict], key: str, limit: int = 30) -> None:  # type: ignore[type-arg]

@@ -34,7 +34,15 @@ def _ring(indexes: list[int], arcs: list[list[tuple[float, float]]]) -> list[lis
     for i in indexes:
         arc = arcs[i] if i >= 0 else arcs[~i][::-1]  # a negative index is the arc reversed
         points.extend(arc if not points else arc[1:])  # consecutive arcs share their end point
-    return [list(p) for p in points]
+    out: list[list[float]] = []
+    for lon, lat in points:  # unwrap rings that cross the antimeridian (Russia, Fiji): no jumps of 360
+        if out and lon - out[-1][0] > 180:
+            lon -= 360
+        elif out and out[-1][0] - lon > 180:
+            lon += 360
+        out.append([lon, lat])
+    # then clamp to the map's edge: a ring reaching past 180 makes the map renderer draw a band
+    return [[min(max(lon, -180.0), 180.0), lat] for lon, lat in out]
 
 
 @lru_cache(maxsize=1)
@@ -47,8 +55,8 @@ def world_geojson() -> dict[str, Any]:
     features = []
     for geom in topo["objects"]["countries"]["geometries"]:
         country = pycountry.countries.get(numeric=str(geom.get("id", "")).zfill(3)) if geom.get("id") else None
-        if country is None or geom.get("type") not in {"Polygon", "MultiPolygon"}:
-            continue  # disputed areas without an ISO code
+        if country is None or country.alpha_2 == "AQ" or geom.get("type") not in {"Polygon", "MultiPolygon"}:
+            continue  # disputed areas without an ISO code; Antarctica (no data centres, a ring around the pole)
         polygons = geom["arcs"] if geom["type"] == "MultiPolygon" else [geom["arcs"]]
         coords = [[_ring(ring, arcs) for ring in poly] for poly in polygons]
         features.append({"type": "Feature", "id": country.alpha_2, "properties": {"name": country.name},

@@ -109,27 +109,29 @@ def compose_message(digest: Digest, settings: Settings, text: str | None = None,
 
 @contextmanager
 def smtp_session(settings: Settings) -> Iterator[smtplib.SMTP]:
-    """A connected (and, with a user set, logged-in) SMTP session; MailError when that fails."""
+    """A connected (and, with a user set, logged-in) SMTP session; MailError when that fails.
+
+    With starttls or ssl the server's certificate and host name are verified against the system's
+    CA store (`ssl.create_default_context()`), never skipped. For a server whose certificate comes
+    from a private CA, point the standard OpenSSL variable SSL_CERT_FILE at that CA's PEM file.
+    """
     import ssl
 
     host, security = settings.smtp_host, settings.smtp_security
     port = settings.smtp_port or _PORTS[security]
     where = f"SMTP server {host}:{port}"
     try:
-        if security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=settings.smtp_timeout,
-                                                  context=ssl.create_default_context())
-        else:
-            smtp = smtplib.SMTP(host, port, timeout=settings.smtp_timeout)
-        if security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password)
+        smtp = _open_session(settings, host, port, security)
     except smtplib.SMTPNotSupportedError as exc:
         raise MailError(f"{where} does not support {'STARTTLS' if security == 'starttls' else 'login'} ({exc}); "
                         "check INTEL_SMTP_SECURITY") from None
     except smtplib.SMTPAuthenticationError as exc:
         raise MailError(f"{where} refused the login for {settings.smtp_user!r}: {_smtp_text(exc)}") from None
+    except ssl.SSLCertVerificationError as exc:
+        raise MailError(_certificate_text(exc, where)) from None
+    except ssl.SSLError as exc:
+        raise MailError(f"TLS with {where} failed: {_smtp_text(exc)}; check INTEL_SMTP_SECURITY and "
+                        "INTEL_SMTP_PORT (ssl: TLS from the first byte, usually 465; starttls: usually 587)") from None
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"cannot reach {where}: {_smtp_text(exc)}; check INTEL_SMTP_HOST and INTEL_SMTP_PORT") from None
     try:
@@ -139,6 +141,45 @@ def smtp_session(settings: Settings) -> Iterator[smtplib.SMTP]:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
             smtp.close()
+
+
+def _open_session(settings: Settings, host: str, port: int, security: str) -> smtplib.SMTP:
+    """Connect, STARTTLS and log in as the settings say; the connection is closed if a step fails."""
+    import ssl
+
+    if settings.smtp_user and security == "none" and host not in {"localhost", "127.0.0.1", "::1"}:
+        raise ConfigError(f"INTEL_SMTP_USER is set but INTEL_SMTP_SECURITY=none would send the password to {host} "
+                          "in clear text; use starttls or ssl")
+    context = ssl.create_default_context()  # verifies the certificate chain and the host name
+    if security == "ssl":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=settings.smtp_timeout, context=context)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=settings.smtp_timeout)
+    try:
+        if security == "starttls":
+            smtp.starttls(context=context)
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+# OpenSSL verify codes: the certificate names another host / its issuer is not trusted here
+_NAME_MISMATCH = {62, 64}  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
+_UNTRUSTED_ISSUER = {18, 19, 20, 21}  # self-signed, self-signed in chain, unknown issuer (local / leaf)
+
+
+def _certificate_text(exc: BaseException, where: str) -> str:
+    """One line for a certificate that failed verification, with what to do about it."""
+    code, reason = getattr(exc, "verify_code", None), getattr(exc, "verify_message", None) or exc
+    text = f"the TLS certificate of {where} is not trusted: {' '.join(str(reason).split()).rstrip('.')}"
+    if code in _NAME_MISMATCH:
+        return f"{text}; set INTEL_SMTP_HOST to a name the certificate is issued for"
+    if code in _UNTRUSTED_ISSUER:
+        return f"{text}; if the server uses a private CA, set SSL_CERT_FILE to that CA's PEM file"
+    return text
 
 
 def _smtp_text(exc: BaseException) -> str:

@@ -21,12 +21,13 @@ from sqlmodel import Session, select
 from intel.claims import TYPES
 from intel.errors import InputError
 from intel.hits import RRF_K, ranked_hits
-from intel.store import Mention, keyword_search
+from intel.store import Mention, claim_passage_ids, keyword_search
 
 __all__ = ["RRF_K", "Filters", "Hit", "candidate_articles", "candidate_passages", "check_query",
            "resolve_filters", "search"]
 
 MAX_QUERY = 2000  # characters kept from a query; the rest adds nothing a model can use
+PLACES = True  # a third retriever when the query names places (see intel.where)
 EXACT_BELOW = 50_000  # candidate passages scored exactly rather than through the index
 
 
@@ -207,7 +208,12 @@ def search(
     query = check_query(query)
     depth = max(50, k * 10)
     candidates: Future[np.ndarray | None] = Future()
-    vector_job = (_POOL.submit(_vector_ranking, engine, data_dir, model, query, candidates, depth)
+    places: list[str] = []
+    if mode == "hybrid" and PLACES:
+        from intel.where import query_countries
+
+        places = query_countries(query)  # "in the Middle East": a third retriever (see _vector_ranking)
+    vector_job = (_POOL.submit(_vector_ranking, engine, data_dir, model, query, candidates, depth, places)
                   if mode in {"hybrid", "vector"} else None)
     try:
         f = resolve_filters(engine, filters or Filters())
@@ -222,7 +228,7 @@ def search(
     if mode in {"hybrid", "keyword"}:
         rankings.append(keyword_search(engine, query, None, depth, k, passage_ids=allowed))
     if vector_job is not None:
-        rankings.append(vector_job.result())
+        rankings.extend(vector_job.result())
     return ranked_hits(engine, rankings, k)
 
 
@@ -252,16 +258,31 @@ def _query_vector(model: str, query: str) -> np.ndarray:
 
 
 def _vector_ranking(
-    engine: Engine, data_dir: Path, model: str, query: str, candidates: Future[np.ndarray | None], depth: int
-) -> list[tuple[int, float]]:
-    """Passages by cosine to the query: every candidate scored exactly, or the index's nearest."""
+    engine: Engine, data_dir: Path, model: str, query: str, candidates: Future[np.ndarray | None], depth: int,
+    places: list[str] | None = None,
+) -> list[list[tuple[int, float]]]:
+    """Passages by cosine to the query: every candidate scored exactly, or the index's nearest.
+
+    With `places`, a second ranking: the (candidate) passages holding a claim placed in those
+    countries, by the same cosine, so a region question reaches stories that never name the region.
+    """
     from intel.index import get_index
 
     vector = _query_vector(model, query)  # before waiting: encoding overlaps the candidate query
     passage_ids = candidates.result()
     if passage_ids is not None and not len(passage_ids):
-        return []
+        return [[]]
     index = get_index(engine, data_dir, model)
+    rankings = [_nearest(index, vector, passage_ids, depth)]
+    if places:
+        placed = claim_passage_ids(engine, places)
+        if passage_ids is not None:
+            placed = np.intersect1d(placed, passage_ids, assume_unique=True)
+        rankings.append(index.exact_top(vector, placed, depth) if len(placed) else [])
+    return rankings
+
+
+def _nearest(index, vector: np.ndarray, passage_ids: np.ndarray | None, depth: int) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
     if passage_ids is not None and len(passage_ids) <= EXACT_BELOW:
         return index.exact_top(vector, passage_ids, depth)  # every candidate, scored exactly
     if passage_ids is None:

@@ -109,7 +109,7 @@ def test_landscape_filters_and_click_through(app, store_dir):
     assert at.selectbox(key="land_lab").options == ["Microsoft"]
     country = at.selectbox(key="land_country").value
     expected = [r for r in db.claim_rows(_engine(store_dir), db.Scope(labs=["Microsoft"], countries=[country]))]
-    assert f"{len(expected)} claims by Microsoft" in " ".join(c.value for c in at.caption)
+    assert f"{len(expected)} claim{'s' if len(expected) != 1 else ''} by Microsoft" in " ".join(c.value for c in at.caption)
     at.button(key="land_0").click().run()
     assert at.sidebar.radio(key="page").value == "Article"
     assert dash.esc(expected[0]["evidence"]) in _html(at)

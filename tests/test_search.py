@@ -296,3 +296,19 @@ def test_filter_with_too_many_candidates_for_exact_scoring_still_holds(demo, mon
     monkeypatch.setattr(intel.search, "EXACT_BELOW", 0)
     hits = _search(demo, "data center", filters=Filters(countries=["Saudi Arabia"]), k=20, mode="vector")
     assert hits and all("SA" in h.countries for h in hits)
+
+
+def test_region_question_reaches_countries_it_never_names(demo):
+    """'the Middle East' is in no Gulf story's text: the place retriever brings in their claims."""
+    hits = _search(demo, "who is building data centers in the Middle East?", k=5)
+    assert {"AE", "SA"} & set(hits[0].countries)
+    assert sum(bool({"AE", "SA", "QA"} & set(h.countries)) for h in hits[:3]) >= 2
+
+
+def test_query_places_need_a_capital_but_regions_do_not():
+    from intel.where import query_countries
+
+    assert query_countries("let us know") == []  # the pronoun, not the United States
+    assert query_countries("campuses in Texas and Tokyo") == ["US", "JP"]
+    assert query_countries("emirati AI campus") == [] and query_countries("Emirati AI campus") == ["AE"]
+    assert "SA" in query_countries("gpu exports to the gulf")

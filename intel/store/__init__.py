@@ -17,6 +17,7 @@ from intel.store.facts import count_pending, facts_for, new_lab_counts, pending_
 from intel.store.feeds import add_feeds, list_feeds, remove_feeds
 from intel.store.passages import (
     articles_to_index,
+    claim_passage_ids,
     hit_articles,
     ids_checksum,
     keyword_search,
@@ -50,7 +51,7 @@ __all__ = [
     "known_hashes", "list_feeds", "new_lab_counts", "open_store", "pending_articles", "remove_feeds",
     "save_extractions", "save_fetch", "start_run", "utcnow", "Passage", "articles_to_index",
     "ids_checksum", "keyword_search", "passage_max_id", "passage_ids_checksum", "passage_ids_for_articles",
-    "passage_vectors", "passages_by_ids", "save_passages", "save_stories", "story_inputs", "hit_articles",
+    "passage_vectors", "claim_passage_ids", "passages_by_ids", "save_passages", "save_stories", "story_inputs", "hit_articles",
     "passage_owners", "passage_texts",
 ]
 

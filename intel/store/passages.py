@@ -247,3 +247,37 @@ def save_stories(engine: Engine, mapping: dict[int, int]) -> None:
             if art is not None and art.story_id != story:
                 art.story_id = story
         s.commit()
+
+
+
+def claim_passage_ids(engine: Engine, countries: list[str]) -> np.ndarray:
+    """Ids of the passages that hold a claim placed in one of these countries (indexed by country).
+
+    Kept per store state: the same region question comes back often (a dashboard re-runs it per
+    filter), and any new claim or passage changes the probe (max ids), which drops the entry.
+    """
+    if not countries:
+        return np.empty(0, dtype=np.int64)
+    with engine.connect() as conn:
+        probe = tuple(conn.execute(text(
+            "SELECT (SELECT coalesce(max(id), 0) FROM claim), (SELECT coalesce(max(id), 0) FROM passage)")).one())
+    key = (str(engine.url), tuple(sorted(countries)))
+    hit = _PLACED.get(key)
+    if hit is not None and hit[0] == probe:
+        return hit[1]
+    ids = _claim_passage_ids(engine, countries)
+    if len(_PLACED) > 64:
+        _PLACED.clear()
+    _PLACED[key] = (probe, ids)
+    return ids
+
+
+_PLACED: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], np.ndarray]] = {}
+
+
+def _claim_passage_ids(engine: Engine, countries: list[str]) -> np.ndarray:
+    sql = ("SELECT DISTINCT p.id FROM claim c JOIN passage p ON p.article_id = c.article_id "
+           "AND c.start >= p.start AND c.start < p.\"end\" WHERE c.country IN (SELECT value FROM json_each(:cc))")
+    with engine.connect() as conn:
+        rows = conn.execute(text(sql), {"cc": json.dumps(countries)}).all()
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
