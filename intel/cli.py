@@ -230,7 +230,6 @@ def export_cmd(ctx: click.Context, fmt: str, since: str | None, until: str | Non
 def dashboard_cmd(ctx: click.Context, port: int, host: str) -> None:
     """Open the Streamlit dashboard on the store (search, landscape, timeline, labs, feeds, export)."""
     import os
-    import subprocess
 
     from intel.config import ROOT
     from intel.errors import ConfigError
@@ -242,13 +241,11 @@ def dashboard_cmd(ctx: click.Context, port: int, host: str) -> None:
     _engine(ctx)  # create or migrate the store first: errors belong on this terminal, in one line
     env = {**os.environ, "INTEL_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
     click.echo(f"dashboard on http://{host}:{port}  (store {settings.db_url}; Ctrl-C stops it)")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", host,
+    cmd = [sys.executable, "-m", "intel.serve", "--server.address", host,
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"]
-    try:
-        subprocess.run(cmd, env=env, check=False)
-    except KeyboardInterrupt:
-        pass
+    sys.stdout.flush()
+    os.execve(sys.executable, cmd, env)  # become the server: Ctrl-C and SIGTERM reach Streamlit itself
 
 
 @cli.command()

@@ -36,13 +36,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served(dashboard_store):  # type: ignore[no-untyped-def]
-    """The dashboard served by a real `streamlit run` on a free loopback port."""
+    """The dashboard served by `intel dashboard` (a real Streamlit server) on a free loopback port."""
     port = _free_port()
     env = {**os.environ, "INTEL_DATA_DIR": str(dashboard_store), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"],
+    proc = subprocess.Popen(  # the real command: `intel dashboard` execs the Streamlit server
+        [sys.executable, "-m", "intel", "--data-dir", str(dashboard_store), "dashboard", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
