@@ -82,19 +82,40 @@ STRONG_POWER = re.compile(r"\b(?:secur\w+|suppl\w+|buy\w*|bought|purchas\w+|deli
 # Cues the gold guidelines (tests/fixtures/gold/README.md) rank above a plain data-center mention:
 # "the most specific type that fits", with new regions, countries and fabs as expansion, energy
 # supply as power, and partnership only when the sentence states no more specific action.
-EXPANSION_STRONG = re.compile(  # capitals matter here ("into Europe", not "to more than"): no re.I
-    r"\b(?i:(?:new|first) (?:\w+ ){0,2}(?:cloud|azure|aws|infrastructure|datacenter|data-center) regions?|"
-    r"(?:cloud|azure|aws|infrastructure|datacenter|data-center) region|"
-    r"enter(?:s|ed|ing)? (?:the )?)[A-Z][\w-]+(?: [A-Z]\w+)? (?i:market)|"
+_EXPANSION_PARTS = [  # each alternative stands alone; capitals matter ("into Europe", not "to more than")
+    r"\b(?i:(?:new|first) (?:\w+ ){0,2}(?:cloud|azure|aws|infrastructure|datacenter|data-center|data center) regions?)\b",
+    r"\b(?i:cloud|azure|aws|infrastructure|datacenter|data-center) (?i:region)\b",
+    r"\b(?i:enter(?:s|ed|ing)? (?:the )?)[A-Z][\w-]+(?: [A-Z]\w+)? (?i:market)",
     r"\b(?i:enter(?:s|ed|ing)?) (?:India|China|Japan|Europe|Asia|Africa|Latin America|the United States|"
-    r"the UK|the US|[A-Z][a-z]+ia|[A-Z][a-z]+(?:land|stan))\b|"
-    r"\b(?i:expan(?:d|ds|ded|ding|sion) (?:into|beyond|to)) (?:the )?[A-Z]\w+|"
+    r"the UK|the US|[A-Z][a-z]+ia|[A-Z][a-z]+(?:land|stan))\b",
+    r"\b(?i:expan(?:d|ds|ded|ding|sion) (?:into|beyond|to)) (?:the )?[A-Z]\w+",
     r"\b(?i:expand(?:s|ed|ing)? (?:into|to) (?:other|more|new) (?:countries|markets)|"
     r"international expansion|(?:other|more|new|further) countries|new markets?|for countries|ai zone|"
-    r"push into|expand\w* (?:outside|beyond)|extend\w* (?:\w+ ){0,3}beyond|(?:new|first|second|third|two|three|more) (?:\w+ ){0,2}(?:fabs?|fabrication plants?|"
-    r"chip plants?|chipmaking plants?))\b|"
-    r"\b(?i:cloud region|azure region|aws region)",
-)
+    r"push into|expand\w* (?:outside|beyond)|extend\w* (?:\w+ ){0,3}beyond|(?:new|first|second|third|two|three|more) "
+    r"(?:\w+ ){0,2}(?:fabs?|fabrication plants?|chip plants?|chipmaking plants?))\b",
+]
+# a first data center in a country ("its first cloud data centers in Brazil"), not in a state or city
+_FIRST_DC_IN = re.compile(r"\b(?i:first) (?:\w+ ){0,3}(?i:data[- ]?cent(?:er|re)s?|cloud (?:data )?cent(?:er|re)s?) "
+                          r"in (?:the )?([A-Z]\w+(?: [A-Z]\w+)?)")
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> frozenset[str]:
+    import pycountry
+
+    names = set()
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(c, attr, None)
+            if value:
+                names.add(value.lower())
+    return frozenset(names | {"uk", "us", "usa", "britain", "south korea", "taiwan", "vietnam", "russia"})
+
+
+def _first_in_country(text: str) -> bool:
+    return any(m.group(1).lower() in _country_names() or m.group(1).split()[0].lower() in _country_names()
+               for m in _FIRST_DC_IN.finditer(text))
+EXPANSION_STRONG = re.compile("|".join(_EXPANSION_PARTS))
 PARTNER_ROLE = _rx(r"(?:is|are|was|were|be|been|become|became|named as|among the|join(?:s|ed|ing)? (?:\w+ ){0,3}as)"
                    r" (?:a |an |the |key |founding |technology |strategic )*(?:partners?|members?)",
                    r"take part", r"join(?:s|ed|ing)? (?:the |a |an )?(?:[\w-]+ ){0,3}(?:project|consortium|"
@@ -131,6 +152,8 @@ _BUILD_VERB = re.compile(r"\b(?:build|builds|built|building|construct\w*|house\w
 _INVEST = re.compile(r"\binvest\w*|\bcapex\b|capital[- ]expenditure|capital spending|\bspend\w*|"
                      r"\bfunding\b|\bfinanc\w+|\braise[sd]?\b|\braising\b|\bfunders?\b|\bcommit\w*|"
                      r"\bpledg\w+|\btakeover\b|\bacqui\w+|\bbackstop\w*|\bdebt\b|\bstake\b", re.I)
+_ACQUIRE = re.compile(r"\b(?:buy|buys|bought|acquire[sd]?|acquiring|purchas(?:e|es|ed|ing)) "
+                      r"(?:[A-Z][\w&.-]*(?: [A-Z][\w&.-]*)*)(?: from [A-Z][\w&.-]*(?: [A-Z][\w&.-]*)*)? for (?:about |around |roughly )?\$")
 _CAPEX = re.compile(r"\bcapex\b|capital[- ]expenditures?|capital spending|capital budget", re.I)
 
 
@@ -176,12 +199,17 @@ def classify(text: str) -> str | None:
     if re.search(r"\b(?:add\w*|hir\w+|recruit\w*|creat\w+) (?:about |more than |up to |some )?[\d,]+ (?:[\w-]+ )?"
                  r"(?:staff|people|workers|employees|engineers|technicians)\b|\bjob openings\b", text, re.I):
         return "hiring"
+    if re.search(r"\b(?:creat\w+|add\w*|bring\w*|support\w*) (?:about |more than |up to |some |roughly |nearly |an? )?"
+                 r"(?:[\d,]+|hundreds|thousands|dozens)(?: of)? (?:[\w-]+ ){0,3}(?:jobs|positions|roles)\b", text, re.I):
+        return "hiring"  # "will create 300 additional full-time jobs", "hundreds of permanent jobs"
+    if _ACQUIRE.search(text) and "USD" in units:
+        return "investment"  # buying a company (a data-center operator, a neocloud) for a sum
     invest_verb = _INVEST.search(text)
     if invest_verb and "USD" in units and not re.search(r"\b(?:buy|provide|rent|offtake|contract)\b", text, re.I):
         return "investment"
     if _CAPEX.search(text) and not COMPUTE_STRONG.search(text):
         return "investment"
-    if EXPANSION_STRONG.search(text):
+    if EXPANSION_STRONG.search(text) or _first_in_country(text):
         return "expansion"
     builds = bool(hits["datacenter"]) and _builds(text)
     if PARTNER_ROLE.search(text) and not (builds or hits["chips"] and re.search(r"\bsuppl\w+", text, re.I)):
@@ -200,6 +228,9 @@ def classify(text: str) -> str | None:
         return "compute_deal"  # using another company's chips is buying compute from it
     if hits["chips"] and (chip_trade or "chips" in units and not builds):
         return "chips"
+    if "chips" in units and "MW" not in units and "USD" not in units and (not hits["datacenter"] or re.search(
+            r"\b(?:take|takes|taking|took|get|gets|got|receiv\w+|obtain\w*|secur\w+|allocat\w+)\b", text, re.I)):
+        return "chips"  # a count of chips taken or secured: "will each take 50,000 of the chips to build..."
     if hits["power"] and not hits["datacenter"] or hits["power"] >= 2 or STRONG_POWER.search(text):
         return "power"
     capacity = "MW" in units and re.search(r"\b(?:reach\w*|capacity|scal\w+ to|grow\w* to)\b", text, re.I)
