@@ -27,7 +27,7 @@ bench: install
 	$(PY) scripts/bench_ingest.py
 
 lint: install
-	$(VENV)/bin/ruff check intel tests scripts
+	$(VENV)/bin/ruff check intel tests scripts app.py
 
 clean:
 	rm -rf data/demo data/store .pytest_cache

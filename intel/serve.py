@@ -16,9 +16,10 @@ APP = ROOT / "app.py"
 
 def main(argv: list[str]) -> int:
     """Serve app.py with these Streamlit flags; returns Streamlit's exit status."""
+    from streamlit.web import cli as streamlit_cli
+
     import intel.dashboard  # noqa: F401  (imported for their side effect: warm sys.modules)
     import intel.store.browse  # noqa: F401
-    from streamlit.web import cli as streamlit_cli
 
     sys.argv = ["streamlit", "run", str(APP), *argv]
     try:
