@@ -213,7 +213,13 @@ def page_timeline(rows: list[dict]) -> None:  # type: ignore[type-arg]
     series = dash.weekly_counts(rows, by=by)
     fig = px.bar(series, x="week_start", y="claims", color=by, labels={"week_start": "week"})
     fig.update_layout(height=360, margin={"l": 0, "r": 0, "t": 10, "b": 0})
-    st.plotly_chart(fig, width="stretch", key="timeline")
+    event = st.plotly_chart(fig, width="stretch", key="timeline", on_select="rerun", selection_mode="points")
+    points = getattr(getattr(event, "selection", None), "points", None) or []
+    if points and points[0].get("x"):  # a clicked bar: show that week's evidence below
+        clicked = dash.week_of(datetime.fromisoformat(str(points[0]["x"])[:10]))
+        if clicked != st.session_state.get("tl_picked"):
+            st.session_state["tl_picked"] = st.session_state["tl_week"] = clicked
+    st.caption("Click a bar to read that week's evidence below.")
     st.subheader("Biggest figures")
     for col, (unit, label) in zip(st.columns(3), [("USD", "Money"), ("MW", "Power"), ("chips", "Chips")], strict=True):
         col.markdown(f"**{label}**")
