@@ -191,13 +191,23 @@ def _report(ex, name):
 
 
 def test_quality_floors_on_held_out_set(ex):
-    """heldout.jsonl was labelled separately and is not used to train the detector or typer or tune rules."""
+    """heldout.jsonl was labelled separately and never trains anything; its type errors shaped rules.v4
+    (disclosed in docs/quality.md), so heldout2.jsonl is now the blind measure."""
     rep = _report(ex, "heldout.jsonl")
     assert rep.labs.f1 >= 0.93
     assert rep.countries.f1 >= 0.90
     assert rep.claim_sentences.recall >= 0.75 and rep.claim_sentences.precision >= 0.78
     assert rep.claims.precision >= 0.66 and rep.claims.recall >= 0.68
-    assert rep.type_accuracy >= 0.82  # measured once, blind: 0.845 (docs/quality.md)
+    assert rep.type_accuracy >= 0.88  # 0.845 blind with rules.v3; 0.907 after rules.v4 (tuned after seeing)
+
+
+def test_quality_floors_on_second_held_out_set(ex):
+    """heldout2.jsonl: 30 articles written and labelled by a helper who saw no code, measured once."""
+    rep = _report(ex, "heldout2.jsonl")
+    assert rep.labs.f1 >= 0.94 and rep.countries.f1 >= 0.93
+    assert rep.claim_sentences.recall >= 0.80 and rep.claim_sentences.precision >= 0.76
+    assert rep.claims.precision >= 0.66 and rep.claims.recall >= 0.71
+    assert rep.type_accuracy >= 0.72  # measured 0.743: the claim-type aim (0.85) is not met
 
 
 def test_quality_floors_on_training_set(ex):
