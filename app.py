@@ -249,7 +249,10 @@ def page_lab(facets: dict) -> None:  # type: ignore[type-arg]
     html(dash.chips([f"{dash.country_name(c)} · {n}" for c, n in summary["countries"]], "country"))
     st.subheader("Claims")
     st.dataframe(dash.claims_table(rows), hide_index=True, width="stretch",
-                 column_config={"url": st.column_config.LinkColumn("link", display_text="source")})
+                 column_order=["date", "type", "country", "amount", "figure", "status", "counterparty", "evidence",
+                               "source", "url"],
+                 column_config={"url": st.column_config.LinkColumn("link", display_text="open"),
+                                "evidence": st.column_config.TextColumn("evidence", width="large")})
     st.subheader("New in the last 7 days")
     if summary["last7"]:
         show_evidence(summary["last7"], "lab7")

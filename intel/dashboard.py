@@ -208,7 +208,8 @@ def claims_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Claim rows shaped for a table and for CSV/JSON export (the citation columns kept)."""
     return [{"date": r["published"].strftime("%Y-%m-%d") if r["published"] else "", "lab": r["lab"],
              "type": r["type"], "country": r["country"] or "", "counterparty": r["counterparty"] or "",
-             "status": r["status"] or "", "amount": r["amount"] or "", "value": r["value"], "unit": r["unit"] or "",
+             "status": r["status"] or "", "amount": r["amount"] or "", "figure": format_amount(r["value"], r["unit"]),
+             "value": r["value"], "unit": r["unit"] or "",
              "evidence": r["evidence"], "source": r["source"], "title": r["title"], "url": safe_url(r["url"]) or "",
              "article_id": r["article_id"], "start": r["start"], "end": r["end"]} for r in rows]
 

@@ -23,8 +23,10 @@ from intel.typer import TYPER_PATH, Typer, classify, type_cues
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "tests" / "fixtures" / "gold" / "articles.jsonl"
 EXTRA = ROOT / "tests" / "fixtures" / "gold" / "train_sentences.jsonl"
+HELDOUT = ROOT / "tests" / "fixtures" / "gold" / "heldout.jsonl"
 TYPER_C, CUE_WEIGHT = 10.0, 0.5
-GRID = [(o, k) for o in (0.5, 0.6, 0.7, 0.8, 0.9, 1.01) for k in (0.1, 0.2, 0.3, 0.5)]
+GRID = [(0.0, 1.0)] + [(o, k) for o in (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01) for k in (0.05, 0.1, 0.2, 0.3, 0.5)]
+HYPER = [(c, w) for c in (3.0, 10.0, 30.0) for w in (0.5, 1.0, 2.0)]  # (C, cue weight) tried by --cv
 
 
 def labelled_sentences(path: Path) -> tuple[list[str], list[bool], list[str | None]]:
@@ -47,8 +49,8 @@ def labelled_sentences(path: Path) -> tuple[list[str], list[bool], list[str | No
     return texts, labels, types
 
 
-def typed_claims(path: Path) -> tuple[list[str], list[str], list[int]]:
-    """Distinct (evidence, type) pairs of the gold claims, with the article index of each."""
+def typed_claims(path: Path, group_offset: int = 0) -> tuple[list[str], list[str], list[int]]:
+    """Distinct (evidence, type) pairs of the gold claims, with the article index (+ offset) of each."""
     texts, types, groups = [], [], []
     for i, art in enumerate(load_gold(path)):
         seen = set()
@@ -57,11 +59,38 @@ def typed_claims(path: Path) -> tuple[list[str], list[str], list[int]]:
                 seen.add((c["evidence"], c["type"]))
                 texts.append(c["evidence"])
                 types.append(c["type"])
-                groups.append(i)
+                groups.append(group_offset + i)
     return texts, types, groups
 
 
-def fit_typer(texts: list[str], types: list[str], override: float, keep: float) -> Typer:
+def typer_data() -> tuple[list[str], list[str], list[int], list[str]]:
+    """Texts, types, CV groups and source ("articles", "heldout", "sentences") of all typer training data.
+
+    Groups: one per gold article; each written sentence is its own group.
+    """
+    texts, types, groups, sources = [], [], [], []
+    offset = 0
+    for name, path in (("articles", TRAIN), ("heldout", HELDOUT)):
+        t, y, g = typed_claims(path, offset)
+        texts += t
+        types += y
+        groups += g
+        sources += [name] * len(t)
+        offset += len(load_gold(path))
+    for j, r in enumerate(load_gold(EXTRA)):
+        texts.append(r["text"])
+        types.append(r["type"])
+        groups.append(offset + j)
+        sources.append("sentences")
+    return texts, types, groups, sources
+
+
+def cue_lists(texts: list[str]) -> list[list[str]]:
+    return [type_cues(t, classify(t)) for t in texts]
+
+
+def fit_typer(texts: list[str], types: list[str], override: float, keep: float, c: float = TYPER_C,
+              cue_weight: float = CUE_WEIGHT, cues: list[list[str]] | None = None) -> Typer:
     """Fit TF-IDF (words + bigrams) and rule cues -> multinomial logistic regression."""
     import scipy.sparse as sp
     from sklearn.feature_extraction import DictVectorizer
@@ -72,56 +101,92 @@ def fit_typer(texts: list[str], types: list[str], override: float, keep: float) 
                           ngram_range=(1, 2))
     words = vec.fit_transform(texts)
     cue_vec = DictVectorizer()
-    cues = cue_vec.fit_transform([dict.fromkeys(type_cues(t, classify(t)), 1) for t in texts])
-    x = sp.hstack([words, CUE_WEIGHT * cues]).tocsr()
-    clf = LogisticRegression(C=TYPER_C, max_iter=5000).fit(x, types)
+    cue_x = cue_vec.fit_transform([dict.fromkeys(cs, 1) for cs in (cues or cue_lists(texts))])
+    x = sp.hstack([words, cue_weight * cue_x]).tocsr()
+    clf = LogisticRegression(C=c, max_iter=5000).fit(x, types)
     return Typer(vocab={t: int(i) for t, i in vec.vocabulary_.items()}, idf=[float(v) for v in vec.idf_],
-                 cues={c: int(i) for c, i in cue_vec.vocabulary_.items()}, cue_weight=CUE_WEIGHT,
+                 cues={name: int(i) for name, i in cue_vec.vocabulary_.items()}, cue_weight=cue_weight,
                  types=[str(t) for t in clf.classes_],
                  coef=[[round(float(v), 6) for v in row] for row in clf.coef_],
                  intercept=[float(v) for v in clf.intercept_], override=override, keep=keep,
-                 version=f"tfidf-cues-lr.v1 ({len(texts)} sentences)")
+                 version=f"tfidf-cues-lr.v2 ({len(texts)} sentences, C={c}, cue weight {cue_weight})")
 
 
-def cross_validate(texts: list[str], types: list[str], groups: list[int], extra: list[tuple[str, str]]) -> tuple[float, float]:
-    """Grouped 5-fold CV on the training claims; prints rules / model / combined accuracy per setting."""
-    from sklearn.model_selection import GroupKFold
+def grouped_folds(groups: list[int], k: int, seed: int) -> list[list[int]]:
+    """Test-fold indices: the distinct groups shuffled with `seed` and dealt round-robin into k folds."""
+    import random
 
+    order = sorted(set(groups))
+    random.Random(seed).shuffle(order)
+    fold_of = {g: n % k for n, g in enumerate(order)}
+    return [[i for i, g in enumerate(groups) if fold_of[g] == f] for f in range(k)]
+
+
+def _decide(probs: dict[str, float], rule: str | None, override: float, keep: float) -> str:
+    best = max(probs, key=probs.__getitem__)
+    if rule is None or rule not in probs:
+        return best
+    if best != rule and probs[best] >= override and probs[rule] <= keep:
+        return best
+    return rule
+
+
+def cross_validate(texts: list[str], types: list[str], groups: list[int], sources: list[str],
+                   k: int = 5, repeats: int = 3) -> tuple[float, float, float, float]:
+    """Repeated grouped k-fold CV of the type decision (all data rotates through the test folds).
+
+    For each (C, cue weight) it prints held-out-fold accuracy of the rules alone, the model alone
+    (the rule type is one of its features) and the model overruling the rules at each
+    (override, keep) setting, over all items and over the gold article claims only. Picks the best
+    setting on all items; ties go to the one that overrules the rules least.
+    """
     rules = [classify(t) for t in texts]
-    correct = {g: 0 for g in GRID}
-    model_correct = 0
-    for train, test in GroupKFold(5).split(texts, types, groups):
-        typer = fit_typer([texts[i] for i in train] + [t for t, _ in extra],
-                          [types[i] for i in train] + [y for _, y in extra], 1.0, 0.0)
-        for i in test:
-            cues = type_cues(texts[i], rules[i])
-            probs = typer.probabilities(texts[i], cues)
-            model_correct += max(probs, key=probs.__getitem__) == types[i]
-            for o, k in GRID:
-                typer.override, typer.keep = o, k
-                correct[(o, k)] += typer.decide(texts[i], cues, rules[i]) == types[i]
-    n = len(texts)
-    print(f"type accuracy, {n} training claims, grouped 5-fold CV: rules {sum(r == y for r, y in zip(rules, types, strict=True)) / n:.3f}"
-          f", model alone {model_correct / n:.3f}")
-    for (o, k), c in correct.items():
-        print(f"  override >= {o:.2f}, rule type <= {k:.2f}: {c / n:.3f}")
-    best = max(GRID, key=lambda g: (correct[g], g[0]))  # ties: the setting that overrides the rules least
-    print(f"chosen: override {best[0]}, keep {best[1]}")
+    cues = cue_lists(texts)
+    n, art = len(texts), [i for i, s in enumerate(sources) if s != "sentences"]
+
+    def acc(pred: list[str | None], idx: list[int]) -> float:
+        return sum(pred[i] == types[i] for i in idx) / len(idx)
+
+    every = list(range(n))
+    by_source = {s: [i for i in every if sources[i] == s] for s in ("articles", "heldout", "sentences")}
+    print(f"{n} items ({', '.join(f'{s} {len(v)}' for s, v in by_source.items())}); grouped {k}-fold x {repeats}")
+    print(f"rules alone: all {acc(rules, every):.3f}, article claims {acc(rules, art):.3f} "
+          + ", ".join(f"{s} {acc(rules, v):.3f}" for s, v in by_source.items()))
+    results = {}
+    for c, w in HYPER:
+        probs: list[list[dict[str, float]]] = []  # per repeat, per item
+        for rep in range(repeats):
+            p: list[dict[str, float]] = [{} for _ in range(n)]
+            for test in grouped_folds(groups, k, rep):
+                tset = set(test)
+                train = [i for i in every if i not in tset]
+                typer = fit_typer([texts[i] for i in train], [types[i] for i in train], 1.01, 0.0, c, w,
+                                  [cues[i] for i in train])
+                for i in test:
+                    p[i] = typer.probabilities(texts[i], cues[i])
+            probs.append(p)
+        for o, kp in GRID:
+            preds = [[_decide(p[i], rules[i], o, kp) for i in every] for p in probs]
+            results[(c, w, o, kp)] = (sum(acc(q, every) for q in preds) / repeats,
+                                      sum(acc(q, art) for q in preds) / repeats,
+                                      {s: sum(acc(q, v) for q in preds) / repeats for s, v in by_source.items()})
+        alone = results[(c, w, 0.0, 1.0)]
+        print(f"C={c} cue weight {w}: model alone all {alone[0]:.3f}, article claims {alone[1]:.3f} "
+              + ", ".join(f"{s} {a:.3f}" for s, a in alone[2].items()))
+        for o, kp in GRID:
+            a = results[(c, w, o, kp)]
+            print(f"  override >= {o:.2f}, rule type <= {kp:.2f}: all {a[0]:.3f}, article claims {a[1]:.3f} "
+                  + ", ".join(f"{s} {v:.3f}" for s, v in a[2].items()))
+    best = max(results, key=lambda key: (round(results[key][0], 6), key[2], -key[3]))
+    print(f"chosen: C={best[0]}, cue weight {best[1]}, override {best[2]}, keep {best[3]}: "
+          f"all {results[best][0]:.3f}, article claims {results[best][1]:.3f}")
     return best
 
 
-def main() -> None:
+def train_detector(out: Path, threshold: float) -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--threshold", type=float, default=0.5)
-    ap.add_argument("--out", type=Path, default=DETECTOR_PATH)
-    ap.add_argument("--typer-out", type=Path, default=TYPER_PATH)
-    ap.add_argument("--cv", action="store_true", help="pick the override setting by grouped CV")
-    ap.add_argument("--override", type=float, default=0.7)
-    ap.add_argument("--keep", type=float, default=0.3)
-    args = ap.parse_args()
     texts, labels, types = labelled_sentences(TRAIN)
     vec = TfidfVectorizer(min_df=2, sublinear_tf=True, preprocessor=normalize, token_pattern=_TOKEN.pattern)
     x = vec.fit_transform(texts)
@@ -136,19 +201,37 @@ def main() -> None:
         "types": [str(t) for t in tclf.classes_],
         "type_coef": [[round(float(v), 6) for v in row] for row in tclf.coef_],
         "type_intercept": [float(v) for v in tclf.intercept_],
-        "threshold": args.threshold,
+        "threshold": threshold,
         "version": f"tfidf-lr.v1 ({len(texts)} sentences, {sum(labels)} claims)",
     }
-    args.out.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
-    print(f"wrote {args.out} ({len(vec.vocabulary_)} terms; {len(texts)} sentences, {sum(labels)} claims)")
+    out.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
+    print(f"wrote {out} ({len(vec.vocabulary_)} terms; {len(texts)} sentences, {sum(labels)} claims)")
 
-    claim_texts, claim_types, groups = typed_claims(TRAIN)
-    extra = [(r["text"], r["type"]) for r in load_gold(EXTRA)]
-    override, keep = cross_validate(claim_texts, claim_types, groups, extra) if args.cv else (args.override, args.keep)
-    typer = fit_typer(claim_texts + [t for t, _ in extra], claim_types + [y for _, y in extra], override, keep)
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--out", type=Path, default=DETECTOR_PATH)
+    ap.add_argument("--typer-out", type=Path, default=TYPER_PATH)
+    ap.add_argument("--cv", action="store_true", help="pick C, cue weight and the override setting by grouped CV")
+    ap.add_argument("--typer-only", action="store_true", help="train the typer only; leave the detector file alone")
+    ap.add_argument("--c", type=float, default=TYPER_C)
+    ap.add_argument("--cue-weight", type=float, default=CUE_WEIGHT)
+    ap.add_argument("--override", type=float, default=1.01)
+    ap.add_argument("--keep", type=float, default=0.0)
+    args = ap.parse_args()
+    if not args.typer_only:
+        train_detector(args.out, args.threshold)
+    texts, types, groups, sources = typer_data()
+    if args.cv:
+        c, w, override, keep = cross_validate(texts, types, groups, sources)
+    else:
+        c, w, override, keep = args.c, args.cue_weight, args.override, args.keep
+    typer = fit_typer(texts, types, override, keep, c, w)
     args.typer_out.write_text(json.dumps(typer.__dict__, separators=(",", ":")), encoding="utf-8")
-    print(f"wrote {args.typer_out} ({len(typer.vocab)} grams, {len(typer.cues)} cues; "
-          f"{len(claim_texts)} gold + {len(extra)} written sentences; override {override}, keep {keep})")
+    print(f"wrote {args.typer_out} ({len(typer.vocab)} grams, {len(typer.cues)} cues; {len(texts)} sentences: "
+          + ", ".join(f"{s} {sources.count(s)}" for s in ("articles", "heldout", "sentences"))
+          + f"; C={c}, cue weight {w}, override {override}, keep {keep})")
 
 
 if __name__ == "__main__":
