@@ -21,7 +21,7 @@ from intel.typer import COMMENTARY, SIGNALS, TYPES, _rx, classify, load_typer, t
 if TYPE_CHECKING:
     from spacy.tokens import Span
 
-CLAIM_RULES = "rules.v4+tfidf-lr.v1+typer.v1"
+CLAIM_RULES = "rules.v4+tfidf-lr.v1+typer.v2"
 STATUS = [
     ("cancelled", _rx(r"cancel\w*", r"scrap\w*", r"abandon\w*", r"halt\w*", r"shelv\w+", r"pull(?:ed)? out")),
     ("operational", _rx(r"operational", r"came online", r"come online", r"went live", r"is running",

@@ -191,14 +191,14 @@ def _report(ex, name):
 
 
 def test_quality_floors_on_held_out_set(ex):
-    """heldout.jsonl was labelled separately and never trains anything; its type errors shaped rules.v4
-    (disclosed in docs/quality.md), so heldout2.jsonl is now the blind measure."""
+    """heldout.jsonl was labelled separately; its type errors shaped rules.v4 and its claims now train the
+    typer (typer.v2, disclosed in docs/quality.md), so heldout2.jsonl is the blind measure."""
     rep = _report(ex, "heldout.jsonl")
     assert rep.labs.f1 >= 0.93
     assert rep.countries.f1 >= 0.90
     assert rep.claim_sentences.recall >= 0.75 and rep.claim_sentences.precision >= 0.78
     assert rep.claims.precision >= 0.66 and rep.claims.recall >= 0.68
-    assert rep.type_accuracy >= 0.88  # 0.845 blind with rules.v3; 0.907 after rules.v4 (tuned after seeing)
+    assert rep.type_accuracy >= 0.88  # 0.845 blind with rules.v3; 0.907 rules.v4 (tuned after seeing); 0.984 typer.v2 (trained on it)
 
 
 def test_quality_floors_on_second_held_out_set(ex):
@@ -207,12 +207,12 @@ def test_quality_floors_on_second_held_out_set(ex):
     assert rep.labs.f1 >= 0.94 and rep.countries.f1 >= 0.93
     assert rep.claim_sentences.recall >= 0.80 and rep.claim_sentences.precision >= 0.76
     assert rep.claims.precision >= 0.66 and rep.claims.recall >= 0.71
-    assert rep.type_accuracy >= 0.72  # measured 0.743: the claim-type aim (0.85) is not met
+    assert rep.type_accuracy >= 0.744  # measured 0.743 (typer.v1), 0.764 (typer.v2): the claim-type aim (0.85) is not met
 
 
 def test_quality_floors_on_training_set(ex):
     """articles.jsonl trains the claim detector and typer and tuned the rules: its floors guard regressions."""
-    rep = _report(ex, "articles.jsonl")
+    rep = _report(ex, "articles.jsonl")  # type accuracy 0.883 with typer.v1, 0.975 with typer.v2
     assert rep.labs.f1 >= 0.94 and rep.countries.f1 >= 0.94
     assert rep.claim_sentences.recall >= 0.90 and rep.claim_sentences.precision >= 0.90
     assert rep.claims.precision >= 0.82 and rep.claims.recall >= 0.83
