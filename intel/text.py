@@ -40,6 +40,9 @@ def normalize_space(value: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", out).strip()
 
 
+_HTML_WS = re.compile(r"\s+")
+
+
 def html_to_text(markup: str) -> str:
     """Turn an HTML fragment into clean paragraph text: no scripts, styles or navigation."""
     markup = strip_controls(markup or "")
@@ -71,15 +74,15 @@ def _walk(node, parts: list[str]) -> None:  # type: ignore[no-untyped-def]
         if tag == "br":
             parts.append("\n")
         if node.text:
-            parts.append(node.text)
+            parts.append(node.text if tag == "pre" else _HTML_WS.sub(" ", node.text))
         for child in node:
             _walk(child, parts)
         if block:
             parts.append("\n\n")
         elif tag in {"td", "th"}:
             parts.append(" ")
-    if node.tail:
-        parts.append(node.tail)
+    if node.tail:  # in HTML a line break in the source is a space; only <br> and blocks break lines
+        parts.append(_HTML_WS.sub(" ", node.tail))
 
 
 def clean_title(value: str | None) -> str:

@@ -74,3 +74,8 @@ def test_guess_language():
     assert guess_language("The company said that it was building a campus in the state for the AI") == "en"
     assert guess_language("anything", "pt-BR") == "pt"
     assert guess_language("short") is None
+
+
+def test_html_source_line_wraps_are_spaces_not_breaks():
+    html = "<p>Fluidstack has hired\n200 engineers\n   for the site.</p><p>Line<br>break</p>"
+    assert html_to_text(html) == "Fluidstack has hired 200 engineers for the site.\n\nLine\nbreak"
