@@ -222,10 +222,10 @@ def page_timeline(rows: list[dict]) -> None:  # type: ignore[type-arg]
     st.caption("Click a bar to read that week's evidence below.")
     st.subheader("Biggest figures")
     for col, (unit, label) in zip(st.columns(3), [("USD", "Money"), ("MW", "Power"), ("chips", "Chips")], strict=True):
-        col.markdown(f"**{label}**")
-        for row in dash.biggest(rows, unit):
-            col.markdown(f"{dash.esc(row['figure'])} · {dash.esc(row['lab'])} · "
-                         f"{dash.link(row['source'], row['url'])}", unsafe_allow_html=True)
+        with col:
+            st.markdown(f"**{label}**")
+            for row in dash.biggest(rows, unit):
+                html(dash.figure_html(row))
     st.subheader("Evidence for a week")
     weeks = sorted({s["week"] for s in series}, reverse=True)
     week = st.selectbox("Week", weeks, key="tl_week")

@@ -113,3 +113,17 @@ def _drop_overlaps(amounts: list[Amount]) -> list[Amount]:
             continue
         out.append(a)
     return out
+
+
+def format_amount(value: float | None, unit: str | None) -> str:
+    """A normalised figure for people: $12.5bn, 1.20 GW, 300 MW, 50,000 chips ("" when there is none)."""
+    if value is None or not unit:
+        return ""
+    if unit == "USD":
+        for size, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
+            if value >= size:
+                return f"${value / size:,.1f}{suffix}"
+        return f"${value:,.0f}"
+    if unit == "MW":
+        return f"{value / 1000:,.2f} GW" if value >= 1000 else f"{value:,.0f} MW"
+    return f"{value:,.0f} {unit}"

@@ -74,15 +74,12 @@ def _run_extract(engine, settings, rebuild: bool) -> None:  # type: ignore[no-un
 
 
 def _run_index(engine, settings) -> None:  # type: ignore[no-untyped-def]
-    from intel.index import index_articles
-    from intel.stories import update_stories
+    from intel.pipeline import index_and_group
 
     with _progress("indexing") as step:
-        articles, passages = index_articles(engine, settings.data_dir, settings.embed_model,
-                                            on_batch=lambda a, p: step(f"{a} articles"))
-    if articles:
-        update_stories(engine, settings.embed_model)
-        click.echo(f"indexed {articles} articles: {passages} passages embedded")
+        report = index_and_group(engine, settings, step=lambda stage, what: step(what))
+    if report.lines:
+        click.echo(report.summary())
 
 
 @cli.command("reindex")

@@ -14,6 +14,9 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from intel.amounts import format_amount
+from intel.geo import country_name
+
 CLAIM_TYPES = ["datacenter", "compute_deal", "chips", "power", "investment", "hiring", "expansion", "partnership"]
 STYLE = {
     "lab": "background:#dbeafe;border-radius:3px;padding:0 2px",
@@ -124,30 +127,6 @@ def article_html(article: dict[str, Any]) -> str:
     return f'<div class="article" style="white-space:pre-wrap;line-height:1.6">{body}</div>'
 
 
-def format_amount(value: float | None, unit: str | None) -> str:
-    """A normalised figure for people: $12.5bn, 1.2 GW, 50,000 chips."""
-    if value is None or not unit:
-        return ""
-    if unit == "USD":
-        for size, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
-            if value >= size:
-                return f"${value / size:,.1f}{suffix}"
-        return f"${value:,.0f}"
-    if unit == "MW":
-        return f"{value / 1000:,.2f} GW" if value >= 1000 else f"{value:,.0f} MW"
-    return f"{value:,.0f} {unit}"
-
-
-def country_name(code: str | None) -> str:
-    """The short English name of an ISO alpha-2 code."""
-    if not code:
-        return ""
-    import pycountry
-
-    country = pycountry.countries.get(alpha_2=code)
-    return getattr(country, "common_name", None) or getattr(country, "name", code) if country else code
-
-
 def lab_country_matrix(rows: list[dict[str, Any]], top: int = 20) -> tuple[list[str], list[str], list[list[int]]]:
     """Claim counts per lab (rows) and country (columns), the most active first."""
     counts = Counter((r["lab"], r["country"]) for r in rows if r["country"])
@@ -202,6 +181,12 @@ def biggest(rows: list[dict[str, Any]], unit: str, n: int = 5) -> list[dict[str,
         if len(out) == n:
             break
     return out
+
+
+def figure_html(row: dict[str, Any]) -> str:
+    """One of the biggest figures: the normalised figure, the lab, and its source linked (escaped)."""
+    return (f'<div class="figure">{esc(row["figure"])} · {esc(row["lab"])} · '
+            f'{link(row["source"], row.get("url"))}</div>')
 
 
 def claims_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from intel.amounts import format_amount
+from intel.geo import country_name
 from intel.periods import Period, last_week, parse_period, week_period
 
 __all__ = ["Digest", "DigestData", "Period", "Recipient", "build_digest", "last_week", "load_digest_data",
@@ -261,7 +263,7 @@ def _differing_figures(data: DigestData, items: list[ClaimFact]) -> list[str]:
                 per_outlet[outlet] = c
         values = [c.value or 0.0 for c in per_outlet.values()]
         if len(per_outlet) > 1 and max(values) > 1.1 * min(values):
-            out.extend(f"{c.amount or format_figure(c.value, unit)} ({outlet})" for outlet, c in per_outlet.items())
+            out.extend(f"{c.amount or format_amount(c.value, unit)} ({outlet})" for outlet, c in per_outlet.items())
     return out
 
 
@@ -356,8 +358,8 @@ def _firsts(data: DigestData, recipient: Recipient, lines: list[ClaimLine]) -> l
             continue
         sources = sorted({data.articles[c.article_id] for c in top if c.lab == best.lab and c.value == best.value},
                          key=lambda s: s.published)
-        out.append(Line(f"Largest {type_label(kind)} figure yet: {best.amount or format_figure(best.value, unit)} "
-                        f"by {best.lab} (previous high {format_figure(high, unit)})", sources, ("record", kind, unit)))
+        out.append(Line(f"Largest {type_label(kind)} figure yet: {best.amount or format_amount(best.value, unit)} "
+                        f"by {best.lab} (previous high {format_amount(high, unit)})", sources, ("record", kind, unit)))
     return out
 
 
@@ -381,30 +383,6 @@ def _numbered(digest: Digest) -> list[Source]:
 def type_label(kind: str) -> str:
     """'compute_deal' -> 'compute deal'."""
     return kind.replace("_", " ")
-
-
-def country_name(code: str) -> str:
-    """A readable country name for an ISO code (the code itself when unknown)."""
-    import pycountry
-
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    return str(getattr(country, "common_name", None) or country.name)
-
-
-def format_figure(value: float | None, unit: str | None) -> str:
-    """A normalised figure in words: $1.5 billion, 1.4 GW, 600,000 chips."""
-    if value is None:
-        return ""
-    if unit == "USD":
-        for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
-            if value >= size:
-                return f"${value / size:.3g} {word}"
-        return f"${value:,.0f}"
-    if unit == "MW":
-        return f"{value / 1000:.3g} GW" if value >= 1000 else f"{value:.3g} MW"
-    return f"{value:,.0f} {unit or ''}".strip()
 
 
 def make_subject(period: Period, headline: str | None) -> str:

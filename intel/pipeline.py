@@ -61,13 +61,23 @@ def annotate_and_index(
 ) -> RefreshReport:
     """Extract pending articles (all with rebuild), index new ones, regroup stories if any were indexed."""
     from intel.annotate import annotate
-    from intel.index import index_articles
 
     report = report or RefreshReport()
     step = step or _noop
     report.extract = annotate(engine, settings, rebuild=rebuild,
                               on_batch=lambda done, total: step("extract", f"{done}/{total} articles"))
     report.lines.append(report.extract.summary())  # type: ignore[attr-defined]
+    return index_and_group(engine, settings, report, step)
+
+
+def index_and_group(
+    engine: Engine, settings: Settings, report: RefreshReport | None = None, step: Progress | None = None,
+) -> RefreshReport:
+    """Cut and embed articles not yet indexed, then regroup stories if any were."""
+    from intel.index import index_articles
+
+    report = report or RefreshReport()
+    step = step or _noop
     articles, passages = index_articles(engine, settings.data_dir, settings.embed_model,
                                         on_batch=lambda a, p: step("index", f"{a} articles"))
     report.indexed_articles, report.passages = articles, passages

@@ -85,14 +85,13 @@ def check_query(query: str) -> str:
 @lru_cache(maxsize=1)
 def _known_names() -> tuple[dict[str, str], dict[str, str]]:
     """Lower-cased lab names and aliases -> canonical name; strong place names -> ISO code."""
-    from intel.gazetteer import load_labs, load_places
+    from intel.gazetteer import load_labs, strong_place_codes
 
     labs: dict[str, str] = {}
     for lab in load_labs():
         for name in (lab.name, *lab.aliases):
             labs.setdefault(name.lower(), lab.name)
-    places = {name.lower(): iso for name, (iso, strong) in load_places().names.items() if strong}
-    return labs, places
+    return labs, strong_place_codes()
 
 
 def resolve_filters(engine: Engine, filters: Filters) -> Filters:

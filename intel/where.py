@@ -8,8 +8,8 @@ whose text never says "Middle East".
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
+from intel.gazetteer import strong_place_codes
 from intel.geo import REGIONS
 
 # how people write the regions in questions -> REGIONS keys
@@ -24,18 +24,11 @@ REGION_WORDS = {
 }
 
 
-@lru_cache(maxsize=1)
-def _strong_places() -> dict[str, str]:
-    from intel.gazetteer import load_places
-
-    return {name.lower(): iso for name, (iso, strong) in load_places().names.items() if strong}
-
-
 def query_countries(query: str) -> list[str]:
     """ISO codes of the places a query names, in order; a capitalised word is needed for a country
     or city ("us" the pronoun is not the US), regions match in any case."""
     words = re.findall(r"[\w'-]+", query)
-    places = _strong_places()
+    places = strong_place_codes()
     found: list[str] = []
     i = 0
     while i < len(words):

@@ -149,6 +149,10 @@ def test_feed_content_is_escaped_everywhere(app, store_dir):
         if name == "Lab profile":
             at.selectbox(key="lab").set_value("Fluidstack").run()
         pages.append(_html(at))
+    at = _page(app, "Timeline")  # the hostile feed alone: its figures and evidence are the ones listed
+    at.sidebar.multiselect(key="f_sources").set_value([hostile["source"]]).run()
+    assert any('class="figure"' in m.value for m in at.markdown)
+    pages.append(_html(at))
     joined = "\n".join(pages)
     assert dash.esc(hostile["title"]) in joined and "&quot;AI factory&quot;" in joined
     assert "&lt;img src=x onerror=&quot;window.__xss=3&quot;&gt;" in joined  # the body's literal tag, as text

@@ -280,9 +280,23 @@ def test_implicit_tls_to_a_plain_text_port_names_the_setting(store, start_smtp, 
 
 
 def test_login_over_plain_text_to_a_remote_server_is_refused(store, start_smtp, monkeypatch):
+    import socket
+
     box, port = start_smtp()
     _use(monkeypatch, port, "none", user=USER, password=PASSWORD)
     monkeypatch.setenv("INTEL_SMTP_HOST", "mail.example.invalid")  # not a loopback relay
+    lookups: list[str] = []
+    real = socket.getaddrinfo
+
+    def loopback_only(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # tests stay offline: a name that is not loopback is never resolved, let alone dialled
+        if host not in {"127.0.0.1", "localhost", "::1"}:
+            lookups.append(str(host))
+            raise OSError(f"test is offline: refused to resolve {host}")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
     failed = _send_failing(store)
     _only_error_line(failed, "INTEL_SMTP_SECURITY=none would send the password to mail.example.invalid in clear text")
     assert PASSWORD not in failed.output and not box.received
+    assert lookups == []  # refused before any connection was tried
