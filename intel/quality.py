@@ -122,7 +122,8 @@ def evaluate(gold: list[dict], predicted: list, labs: list[Lab]) -> Report:  # t
         rep.claim_sentences.fp += len(set(pred_spans) - hit_pred)
         for g, p in matched.items():
             gold_by_lab = {lab_key(c["lab"], index): c for c in gold_spans[g]}
-            pred_by_lab = {lab_key(c.lab, index): c for c in pred_spans.get(p, [])} if p else {}
+            pred_by_lab = {_fold({lab_key(c.lab, index)}, set(gold_by_lab), parents).pop(): c
+                           for c in pred_spans.get(p, [])} if p else {}
             rep.claims.add(set(gold_by_lab), set(pred_by_lab))
             for key in set(gold_by_lab) & set(pred_by_lab):
                 rep.type_total += 1

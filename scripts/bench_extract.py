@@ -1,6 +1,6 @@
 """Extraction throughput on a generated corpus of ~600-word articles built from real-style text.
 
-Run: .venv/bin/python scripts/bench_extract.py [--articles 5000 --words 600 --processes 1]
+Run: .venv/bin/python scripts/bench_extract.py [--articles 5000 --words 600 --processes 1] [--no-vectors]
 Paragraphs come from the bundled sample and the gold set, shuffled into new articles, so the
 text has the density of labs, places and figures that real AI-infrastructure news has.
 """
@@ -53,9 +53,11 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=600)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--processes", type=int, default=1)
+    ap.add_argument("--no-vectors", action="store_true",
+                    help="type claims without the typer's sentence-vector head (words and rule cues only)")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    ex = Extractor()
+    ex = Extractor(vectors=not args.no_vectors)
     load = time.perf_counter() - t0
     docs = make_articles(args.articles, args.words)
     words = sum(len(d.split()) for d in docs)
@@ -68,10 +70,14 @@ def main() -> None:
     elapsed = time.perf_counter() - t1
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"pipeline: {ex.nlp.pipe_names}; {args.processes} process(es); load {load:.1f}s")
+    vectors = f"typer vectors from {ex.embedder.name}" if ex.embedder else "no typer vectors"
+    print(f"pipeline: {ex.nlp.pipe_names}; {vectors}; {args.processes} process(es); load {load:.1f}s")
     print(f"{len(docs)} articles, {words} words (avg {words / len(docs):.0f}) in {elapsed:.1f}s")
     print(f"  {len(docs) / elapsed:.1f} articles/s, {words / elapsed:.0f} words/s")
     print(f"  {mentions} mentions, {claims} claims")
+    if ex.embedder:
+        print(f"  typer: {ex.typed} distinct claim texts, {ex.embedded} ({ex.embedded / max(ex.typed, 1):.0%}) "
+              "needed a sentence vector")
     print(f"peak RSS: main process {peak:.0f} MiB, largest worker {child:.0f} MiB")
 
 

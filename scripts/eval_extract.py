@@ -1,8 +1,9 @@
 """Print extraction quality on the gold set: labs, countries, claim detection, claim type.
 
 Run: .venv/bin/python scripts/eval_extract.py [--gold tests/fixtures/gold/articles.jsonl] [--errors] [--confusion]
-Use --gold tests/fixtures/gold/heldout.jsonl for the held-out set; look at its errors only after the
-decisions it is meant to measure are frozen (see docs/quality.md).
+Use --gold tests/fixtures/gold/heldout3.jsonl for the blind held-out set (the other gold sets now
+train the detector and typer); look at its errors only after the decisions it is meant to measure
+are frozen, and use a new blind set after that (see docs/quality.md).
 """
 
 from __future__ import annotations

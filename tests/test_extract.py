@@ -7,7 +7,8 @@ from conftest import FIXTURES
 
 from intel.amounts import find_amounts
 from intel.annotate import get_extractor
-from intel.claims import ActorContext, LabRef
+from intel.claims import UNIT_FOR, ActorContext, LabRef
+from intel.extract import Extractor
 from intel.quality import evaluate, load_gold
 from intel.typer import TYPES, classify, load_typer, type_cues
 
@@ -164,6 +165,58 @@ def test_typer_loads_and_fills_in_where_the_rules_have_no_type(tmp_path):
     assert load_typer(tmp_path / "absent.json") is None
 
 
+def test_typer_embedding_head_changes_types_through_the_extractor(ex):
+    """The shipped typer mixes in its sentence-vector head; the extractor embeds each claim's typing
+    basis in one batch and decides again, keeping evidence, actors and spans."""
+    typer = load_typer()
+    assert typer is not None and typer.uses_vectors and typer.embed_model
+    assert ex.embedder is not None
+    gold = load_gold(FIXTURES / "gold" / "heldout2.jsonl")[:12]
+    texts, years = [a["text"] for a in gold], [int(a["published"][:4]) for a in gold]
+    with_vectors = ex.extract_many(texts, years)
+    plain = Extractor(vectors=False)
+    assert plain.embedder is None
+    without = plain.extract_many(texts, years)
+    changed = 0
+    for a, b in zip(with_vectors, without, strict=True):
+        assert len(a.bases) == len(a.claims)
+        assert [(c.lab, c.start, c.end) for c in a.claims] == [(c.lab, c.start, c.end) for c in b.claims]
+        for ca, cb in zip(a.claims, b.claims, strict=True):
+            if ca.type != cb.type:
+                changed += 1
+                # the amount follows the new type (a chip count for chips, dollars for investment, ...)
+                assert ca.amount is None or ca.unit in (None, UNIT_FOR[ca.type], "USD", "MW", "chips")
+    assert changed > 0  # the vector head does decide some types differently from words and cues alone
+    # the vector moves the probabilities
+    basis = with_vectors[0].bases[0]
+    vector = ex.embedder.encode([basis.text])[0]
+    cues = type_cues(basis.text, basis.rule_type)
+    assert typer.probabilities(basis.text, cues, vector) != typer.probabilities(basis.text, cues)
+
+
+def test_retype_recomputes_the_amount_for_the_new_type():
+    from intel.claims import Claim, TypeBasis, _pick_type, retype
+    from intel.embed import get_embedder
+
+    text = "Nebius will deploy 20,000 Nvidia GPUs at a new 100 MW campus in Finland."
+    typer = load_typer()
+    word_type, basis = _pick_type(text, classify(text))
+    assert basis.probs is not None and word_type in TYPES
+    vector = get_embedder(typer.embed_model).encode([text], max_tokens=typer.max_tokens)[0]
+    expected = typer.decide_mixed(basis.probs, basis.rule_type, vector)
+    for start_type, amount in (("datacenter", ("100 MW", 100, "MW")), ("chips", ("20,000", 20_000, "chips"))):
+        claim = Claim(lab="Nebius", type=start_type, evidence=text, start=0, end=len(text), amount=amount[0],
+                      value=amount[1], unit=amount[2])
+        retype(claim, basis, vector)
+        assert claim.type == expected
+        assert (claim.value, claim.unit) == ((100, "MW") if expected == "datacenter" else
+                                             (20_000, "chips") if expected == "chips" else (claim.value, claim.unit))
+    # without word-head probabilities (no typer when the claim was made) the type stands
+    claim = Claim(lab="Nebius", type="power", evidence=text, start=0, end=len(text))
+    retype(claim, TypeBasis(text, None), vector)
+    assert claim.type == "power"
+
+
 def test_unknown_company_is_found_and_proposed(ex):
     out = ex.extract("Finnish neocloud Vaskiri Compute will build a 40 MW data center in Kajaani.")
     assert "Vaskiri Compute" in out.new_labs
@@ -190,30 +243,36 @@ def _report(ex, name):
     return evaluate(gold, predicted, ex.labs)
 
 
-def test_quality_floors_on_held_out_set(ex):
-    """heldout.jsonl was labelled separately; its type errors shaped rules.v4 and its claims now train the
-    typer (typer.v2, disclosed in docs/quality.md), so heldout2.jsonl is the blind measure."""
-    rep = _report(ex, "heldout.jsonl")
-    assert rep.labs.f1 >= 0.93
-    assert rep.countries.f1 >= 0.90
-    assert rep.claim_sentences.recall >= 0.75 and rep.claim_sentences.precision >= 0.78
-    assert rep.claims.precision >= 0.66 and rep.claims.recall >= 0.68
-    assert rep.type_accuracy >= 0.88  # 0.845 blind with rules.v3; 0.907 rules.v4 (tuned after seeing); 0.984 typer.v2 (trained on it)
+def test_quality_floors_on_third_held_out_set(ex):
+    """heldout3.jsonl: 40 articles written and labelled by two helpers who saw no code and no other gold
+    set, measured once after the detector and typer.v3 were frozen (docs/quality.md). The blind measure."""
+    rep = _report(ex, "heldout3.jsonl")
+    assert rep.labs.f1 >= 0.96 and rep.countries.f1 >= 0.96  # measured 0.978, 0.979
+    assert rep.claim_sentences.recall >= 0.88 and rep.claim_sentences.precision >= 0.80  # 0.907, 0.823
+    assert rep.claims.precision >= 0.77 and rep.claims.recall >= 0.82  # 0.792, 0.840
+    assert rep.type_accuracy >= 0.87  # measured 0.887 (typer.v2 scored 0.817 here): the aim is 0.85
 
 
-def test_quality_floors_on_second_held_out_set(ex):
-    """heldout2.jsonl: 30 articles written and labelled by a helper who saw no code, measured once."""
-    rep = _report(ex, "heldout2.jsonl")
+def test_quality_floors_on_held_out_sets_now_in_training(ex):
+    """heldout.jsonl and heldout2.jsonl were blind measures once; both now train the detector and the
+    typer, so these floors only guard regressions (their blind figures are in docs/quality.md)."""
+    rep = _report(ex, "heldout.jsonl")  # type accuracy 0.845 blind with rules.v3, 0.993 with typer.v3
+    assert rep.labs.f1 >= 0.93 and rep.countries.f1 >= 0.92
+    assert rep.claim_sentences.recall >= 0.90 and rep.claim_sentences.precision >= 0.90
+    assert rep.claims.precision >= 0.78 and rep.claims.recall >= 0.76
+    assert rep.type_accuracy >= 0.95
+    rep = _report(ex, "heldout2.jsonl")  # type accuracy 0.764 blind with typer.v2, 0.983 with typer.v3
     assert rep.labs.f1 >= 0.94 and rep.countries.f1 >= 0.93
-    assert rep.claim_sentences.recall >= 0.80 and rep.claim_sentences.precision >= 0.76
-    assert rep.claims.precision >= 0.66 and rep.claims.recall >= 0.71
-    assert rep.type_accuracy >= 0.744  # measured 0.743 (typer.v1), 0.764 (typer.v2): the claim-type aim (0.85) is not met
+    assert rep.claim_sentences.recall >= 0.92 and rep.claim_sentences.precision >= 0.84
+    assert rep.claims.precision >= 0.75 and rep.claims.recall >= 0.85
+    assert rep.type_accuracy >= 0.95
 
 
 def test_quality_floors_on_training_set(ex):
     """articles.jsonl trains the claim detector and typer and tuned the rules: its floors guard regressions."""
-    rep = _report(ex, "articles.jsonl")  # type accuracy 0.883 with typer.v1, 0.975 with typer.v2
+    rep = _report(ex, "articles.jsonl")  # type accuracy 0.883 with typer.v1, 0.975 v2, 0.980 v3
     assert rep.labs.f1 >= 0.94 and rep.countries.f1 >= 0.94
-    assert rep.claim_sentences.recall >= 0.90 and rep.claim_sentences.precision >= 0.90
+    # detection precision 0.929 with the detector trained on this set alone, 0.891 trained on all 13 sets
+    assert rep.claim_sentences.recall >= 0.94 and rep.claim_sentences.precision >= 0.87
     assert rep.claims.precision >= 0.82 and rep.claims.recall >= 0.83
     assert rep.type_accuracy >= 0.86
