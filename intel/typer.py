@@ -9,7 +9,7 @@ vector. Their probabilities are mixed (`mix`); the vector is computed only where
 alone is less than `gate` sure (the extractor embeds those sentences in one batch per chunk of
 articles, see `Extractor._retype`), and without the embedding model the word head decides alone.
 
-scripts/train_claims.py trains it on the claims of every gold set except the blind heldout3.jsonl
+scripts/train_claims.py trains it on the claims of every gold set except the blind heldout3 and heldout4
 and on extra labelled sentences (train_sentences.jsonl), and picks the embedding head's C, the mix,
 the rule-override thresholds and the gate by article-grouped cross-validation scored on the gold
 sets the rules were not written against (typer.v3: C=30, mix 0.5, the rules' type is a cue only,

@@ -1,7 +1,7 @@
 """Print extraction quality on the gold set: labs, countries, claim detection, claim type.
 
 Run: .venv/bin/python scripts/eval_extract.py [--gold tests/fixtures/gold/articles.jsonl] [--errors] [--confusion]
-Use --gold tests/fixtures/gold/heldout3.jsonl for the blind held-out set (the other gold sets now
+Use --gold tests/fixtures/gold/heldout3.jsonl or heldout4.jsonl for the blind held-out sets (the others now
 train the detector and typer); look at its errors only after the decisions it is meant to measure
 are frozen, and use a new blind set after that (see docs/quality.md).
 """

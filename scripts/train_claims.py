@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python scripts/train_claims.py [--cv] [--typer-only] [--exclude heldout2]
 Training data: the gold article sets in tests/fixtures/gold (articles.jsonl, heldout.jsonl,
-heldout2.jsonl and train4_*.jsonl; never heldout3*.jsonl, the blind measure), plus, for the typer,
+heldout2.jsonl and train4_*.jsonl; never heldout3.jsonl or heldout4.jsonl, the blind measures), plus, for the typer,
 the labelled single sentences of train_sentences.jsonl. `--exclude NAME` leaves a gold set out of
 both models (to measure on it as a development set).
 Detector: spaCy's sentence split of each gold article; a sentence is positive when a gold claim's
@@ -43,7 +43,7 @@ SHAPED_RULES = {"articles", "heldout", "sentences"}  # the sets the keyword rule
 
 
 def gold_sets(exclude: tuple[str, ...] = ()) -> list[Path]:
-    """The gold article files that train the models (never the blind heldout3 set)."""
+    """The gold article files that train the models (never the blind heldout3 and heldout4 sets)."""
     names = ["articles.jsonl", "heldout.jsonl", "heldout2.jsonl"] + sorted(
         p.name for p in GOLD_DIR.glob("train4_*.jsonl"))
     return [GOLD_DIR / n for n in names if (GOLD_DIR / n).exists() and Path(n).stem not in exclude]

@@ -247,10 +247,20 @@ def test_quality_floors_on_third_held_out_set(ex):
     """heldout3.jsonl: 40 articles written and labelled by two helpers who saw no code and no other gold
     set, measured once after the detector and typer.v3 were frozen (docs/quality.md). The blind measure."""
     rep = _report(ex, "heldout3.jsonl")
-    assert rep.labs.f1 >= 0.96 and rep.countries.f1 >= 0.96  # measured 0.978, 0.979
+    assert rep.labs.f1 >= 0.96 and rep.countries.f1 >= 0.96  # measured 0.978 (0.983 with the later gazetteer additions), 0.979
     assert rep.claim_sentences.recall >= 0.88 and rep.claim_sentences.precision >= 0.80  # 0.907, 0.823
     assert rep.claims.precision >= 0.77 and rep.claims.recall >= 0.82  # 0.792, 0.840
     assert rep.type_accuracy >= 0.87  # measured 0.887 (typer.v2 scored 0.817 here): the aim is 0.85
+
+
+def test_quality_floors_on_fourth_held_out_set(ex):
+    """heldout4.jsonl: 40 more articles by two further helpers (no code, no other gold set), written
+    while typer.v3 was frozen and measured once after the gazetteer additions (docs/quality.md)."""
+    rep = _report(ex, "heldout4.jsonl")
+    assert rep.labs.f1 >= 0.96 and rep.countries.f1 >= 0.94  # measured 0.974, 0.953
+    assert rep.claim_sentences.recall >= 0.90 and rep.claim_sentences.precision >= 0.83  # 0.927, 0.851
+    assert rep.claims.precision >= 0.79 and rep.claims.recall >= 0.85  # 0.812, 0.874
+    assert rep.type_accuracy >= 0.86  # measured 0.872 (typer.v2 scored 0.814 here): the aim is 0.85
 
 
 def test_quality_floors_on_held_out_sets_now_in_training(ex):
