@@ -31,19 +31,21 @@ class AnnotateReport:
                 f"{self.claims} claims, {self.new_labs} mentions of companies not in the gazetteer")
 
 
-@lru_cache(maxsize=2)
-def get_extractor(model: str | None = None):  # type: ignore[no-untyped-def]
-    """The loaded pipeline, once per process (loading spaCy takes seconds)."""
+@lru_cache(maxsize=4)
+def get_extractor(model: str | None = None, vectors: bool = True):  # type: ignore[no-untyped-def]
+    """The loaded pipeline, once per process (loading spaCy takes seconds); `vectors` lets the claim
+    typer use sentence vectors (INTEL_TYPER_VECTORS)."""
     from intel.extract import Extractor
 
-    return Extractor(model or None)
+    return Extractor(model or None, vectors=vectors)
 
 
-def extractor_version() -> str:
-    """The current extractor's version tag (stored with every claim)."""
+def extractor_version(vectors: bool = True) -> str:
+    """The current extractor's version tag (stored with every claim). Types decided without sentence
+    vectors get their own tag, so switching INTEL_TYPER_VECTORS back on re-extracts those articles."""
     from intel.extract import EXTRACTOR
 
-    return EXTRACTOR
+    return EXTRACTOR if vectors else f"{EXTRACTOR}+no-vectors"
 
 
 def annotate(
@@ -58,12 +60,12 @@ def annotate(
     Results are written every `chunk` articles, each chunk in one transaction, so an interrupted
     run keeps what it finished and the next run picks up the rest.
     """
-    version = extractor_version()
+    version = extractor_version(settings.typer_vectors)
     total = count_articles(engine) if rebuild else count_pending(engine, version)
     report = AnnotateReport()
     if not total:
         return report
-    extractor = get_extractor(settings.spacy_model)
+    extractor = get_extractor(settings.spacy_model, settings.typer_vectors)
     processes = settings.extract_processes or (min(2, os.cpu_count() or 1) if total >= 400 else 1)
     items = ((a.text or a.title, a.published.year if a.published else None, int(a.id or 0))
              for batch in pending_articles(engine, version, rebuild=rebuild) for a in batch)

@@ -13,7 +13,7 @@ from intel.cli import cli
 from intel.config import load_settings
 from intel.demo import run_demo
 from intel.export import iter_records
-from intel.store import Claim, Mention, open_store
+from intel.store import Claim, Mention, count_articles, open_store
 
 
 def _counts(engine):
@@ -75,3 +75,29 @@ def test_migration_from_first_schema(tmp_path):
     assert {"extracted_with", "indexed"} <= cols
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
     assert {"passage", "passage_fts", "passage_ai", "passage_ad", "claim", "mention"} <= tables
+
+
+def test_typer_vectors_setting_re_extracts_under_its_own_version(tmp_path):
+    """INTEL_TYPER_VECTORS=false types claims from words and cues only; its claims carry their own
+    version tag, so turning vectors off and on again re-extracts every article with the same
+    sentences and actors, only (some) types differ."""
+    on = load_settings(env={}, data_dir=tmp_path / "d")
+    engine, _ = run_demo(on)
+    annotate(engine, on)
+
+    def claims():
+        with Session(engine) as s:
+            return sorted((c.article_id, c.start, c.end, c.lab, c.type, c.extractor) for c in s.exec(select(Claim)))
+
+    with_vectors = claims()
+    off = load_settings(env={"INTEL_TYPER_VECTORS": "false"}, data_dir=tmp_path / "d")
+    assert off.typer_vectors is False
+    report = annotate(engine, off)
+    assert report.articles == count_articles(engine)  # every article re-extracted
+    without = claims()
+    assert {c[5] for c in without} == {extractor_version(False)} != {extractor_version(True)}
+    assert [c[:4] for c in without] == [c[:4] for c in with_vectors]
+    assert any(a[4] != b[4] for a, b in zip(with_vectors, without, strict=True))
+    assert annotate(engine, off).articles == 0
+    annotate(engine, on)
+    assert claims() == with_vectors
