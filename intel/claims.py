@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from intel.actors import ActorContext, LabRef, actors, clause_text, governing_verb, subject_labs  # noqa: F401
+from intel.actors import ActorContext, LabRef, actors, clause_text, governing_verb, subject_labs
 from intel.amounts import Amount, find_amounts
 from intel.detector import load_detector
 from intel.typer import COMMENTARY, SIGNALS, TYPES, _rx, classify, load_typer, type_cues  # noqa: F401

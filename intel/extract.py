@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from intel.claims import CLAIM_RULES, ActorContext, Claim, LabRef, TypeBasis, retype, sentence_claims
+from intel.actors import ActorContext, LabRef
+from intel.claims import CLAIM_RULES, Claim, TypeBasis, retype, sentence_claims
 from intel.gazetteer import Lab, load_labs, load_places
 from intel.typer import load_typer
 
@@ -126,23 +127,21 @@ class Extractor:
         for each article's distinct typing texts where the word head alone is not sure."""
         if self.embedder is None:
             return
-        wanted: dict[tuple[int, str], int] = {}  # (article, text) -> row; each article's texts once
+        seen: set[tuple[int, str]] = set()
+        rows: dict[tuple[int, str], int] = {}  # (article, text) -> row of its vector; each article's texts once
         for n, ext in enumerate(extractions):
             for basis in ext.bases:
-                if (n, basis.text) in wanted:
-                    continue
-                self.typed += 1
-                if basis.needs_vector():
-                    wanted[(n, basis.text)] = len(wanted)
-                else:
-                    wanted[(n, basis.text)] = -1
-        texts = [text for (_, text), row in wanted.items() if row >= 0]
-        self.embedded += len(texts)
-        if not texts:
+                if (n, basis.text) not in seen:
+                    seen.add((n, basis.text))
+                    if basis.needs_vector():
+                        rows[(n, basis.text)] = len(rows)
+        self.typed += len(seen)
+        self.embedded += len(rows)
+        if not rows:
             return
-        rows = {key: i for i, key in enumerate(k for k, row in wanted.items() if row >= 0)}
         typer = load_typer()
-        vectors = self.embedder.encode(texts, threads=threads, max_tokens=typer.max_tokens if typer else None).tolist()
+        vectors = self.embedder.encode([text for _, text in rows], threads=threads,
+                                       max_tokens=typer.max_tokens if typer else None).tolist()
         for n, ext in enumerate(extractions):
             for claim, basis in zip(ext.claims, ext.bases, strict=True):
                 if (n, basis.text) in rows:

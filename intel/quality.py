@@ -94,9 +94,14 @@ class Report:
         return out
 
 
-def _fold(pred: set[str], gold: set[str], parents: dict[str, str | None]) -> set[str]:
+def _fold_key(key: str, gold: set[str], parents: dict[str, str | None]) -> str:
     """A sub-brand found where the gold names its parent (Stargate UAE / Stargate) counts as the parent."""
-    return {parents[p] if p not in gold and parents.get(p) in gold else p for p in pred}
+    parent = parents.get(key)
+    return parent if key not in gold and parent in gold else key  # type: ignore[return-value]
+
+
+def _fold(pred: set[str], gold: set[str], parents: dict[str, str | None]) -> set[str]:
+    return {_fold_key(p, gold, parents) for p in pred}
 
 
 def evaluate(gold: list[dict], predicted: list, labs: list[Lab]) -> Report:  # type: ignore[type-arg]
@@ -122,7 +127,7 @@ def evaluate(gold: list[dict], predicted: list, labs: list[Lab]) -> Report:  # t
         rep.claim_sentences.fp += len(set(pred_spans) - hit_pred)
         for g, p in matched.items():
             gold_by_lab = {lab_key(c["lab"], index): c for c in gold_spans[g]}
-            pred_by_lab = {_fold({lab_key(c.lab, index)}, set(gold_by_lab), parents).pop(): c
+            pred_by_lab = {_fold_key(lab_key(c.lab, index), set(gold_by_lab), parents): c
                            for c in pred_spans.get(p, [])} if p else {}
             rep.claims.add(set(gold_by_lab), set(pred_by_lab))
             for key in set(gold_by_lab) & set(pred_by_lab):

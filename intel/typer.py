@@ -329,26 +329,25 @@ class Typer:
         scores = coef @ np.asarray(vector, dtype=np.float64) + intercept
         return dict(zip(self.types, _softmax([float(v) for v in scores]), strict=True))
 
+    def mixed(self, word_probs: dict[str, float], vector: Sequence[float] | None) -> dict[str, float]:
+        """The word head's probabilities, mixed at `mix` with the embedding head's given a vector."""
+        if vector is None or not self.uses_vectors:
+            return word_probs
+        emb = self.embedding_probabilities(vector)
+        return {t: self.mix * emb[t] + (1 - self.mix) * p for t, p in word_probs.items()}
+
     def decide_mixed(self, word_probs: dict[str, float], rule_type: str | None,
                      vector: Sequence[float] | None = None) -> str:
         """The decision from the word head's probabilities, mixed with the embedding head's given a vector."""
-        probs = word_probs
-        if vector is not None and self.uses_vectors:
-            emb = self.embedding_probabilities(vector)
-            probs = {t: self.mix * emb[t] + (1 - self.mix) * p for t, p in word_probs.items()}
-        return decide(probs, rule_type, self.override, self.keep)
+        return decide(self.mixed(word_probs, vector), rule_type, self.override, self.keep)
 
     def probabilities(self, text: str, cues: Iterable[str], vector: Sequence[float] | None = None
                       ) -> dict[str, float]:
         """P(type) for each claim type: the TF-IDF head, mixed with the embedding head given a vector."""
         x = self.features(text, cues)
-        probs = dict(zip(self.types, _softmax([b + sum(row[i] * v for i, v in x.items())
-                                               for row, b in zip(self.coef, self.intercept, strict=True)]),
-                         strict=True))
-        if vector is not None and self.uses_vectors:
-            emb = self.embedding_probabilities(vector)
-            probs = {t: self.mix * emb[t] + (1 - self.mix) * p for t, p in probs.items()}
-        return probs
+        word = _softmax([b + sum(row[i] * v for i, v in x.items())
+                         for row, b in zip(self.coef, self.intercept, strict=True)])
+        return self.mixed(dict(zip(self.types, word, strict=True)), vector)
 
     def decide(self, text: str, cues: Iterable[str], rule_type: str | None,
                vector: Sequence[float] | None = None) -> str:

@@ -30,6 +30,56 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INTEL_DATA_DIR", str(tmp_path / "store"))
 
 
+def _is_loopback(host: object) -> bool:
+    import ipaddress
+
+    if host in (None, "", "localhost", b"localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.decode() if isinstance(host, bytes) else str(host)).is_loopback
+    except ValueError:
+        return False  # a name other than localhost
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Tests run offline: a name lookup or connection beyond loopback from this process is refused
+    (as a failed lookup or an unreachable network, so code under test takes its error path) and
+    fails the test that made it (the yielded list holds the attempts). Subprocesses (the dashboard
+    server, Chromium) are not covered."""
+    import errno
+    import socket
+
+    attempts: list[str] = []
+    real_lookup, real_connect, real_connect_ex = socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex
+
+    def lookup(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not _is_loopback(host):
+            attempts.append(f"lookup {host!r}")
+            raise socket.gaierror(socket.EAI_NONAME, "tests are offline: only loopback names resolve")
+        return real_lookup(host, *args, **kwargs)
+
+    def refused(sock, address) -> bool:  # type: ignore[no-untyped-def]
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+            attempts.append(f"connect {address!r}")
+            return True
+        return False
+
+    def connect(sock, address):  # type: ignore[no-untyped-def]
+        if refused(sock, address):
+            raise OSError(errno.ENETUNREACH, "tests are offline: only loopback connections")
+        return real_connect(sock, address)
+
+    def connect_ex(sock, address):  # type: ignore[no-untyped-def]
+        return errno.ENETUNREACH if refused(sock, address) else real_connect_ex(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    yield attempts
+    assert not attempts, f"a test tried to leave loopback: {attempts}"
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[TestServer]:
     """One real HTTP server on 127.0.0.1 for the session; tests add their own paths."""

@@ -109,3 +109,18 @@ def test_unwritable_data_dir(tmp_path):
     blocker.write_text("x")
     res = CliRunner().invoke(cli, ["--data-dir", str(blocker / "sub"), "init"])
     assert res.exit_code == 1 and "Traceback" not in res.output
+
+
+def test_tests_cannot_leave_loopback(offline):
+    """The autouse offline guard (conftest) refuses lookups and connections beyond loopback."""
+    import socket
+
+    import pytest
+
+    with pytest.raises(socket.gaierror):
+        socket.getaddrinfo("feeds.example.com", 443)
+    with socket.socket() as sock, pytest.raises(OSError):
+        sock.connect(("192.0.2.1", 80))  # TEST-NET-1, never routed
+    assert socket.getaddrinfo("localhost", 80)
+    assert offline == ["lookup 'feeds.example.com'", "connect ('192.0.2.1', 80)"]
+    offline.clear()  # the attempts above were this test's own

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURES
 
+from intel.actors import ActorContext, LabRef
 from intel.amounts import find_amounts
 from intel.annotate import get_extractor
-from intel.claims import UNIT_FOR, ActorContext, LabRef
+from intel.claims import UNIT_FOR
 from intel.extract import Extractor
 from intel.quality import evaluate, load_gold
 from intel.typer import TYPES, classify, load_typer, type_cues
